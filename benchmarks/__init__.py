@@ -1,0 +1,1 @@
+"""Benchmarks: each script prints a markdown table; results are copied into benchmarks/README.md."""

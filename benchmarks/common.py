@@ -1,0 +1,40 @@
+"""Small shared helpers for the benchmark scripts (timing, machine facts, tables)."""
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import time
+from typing import Callable
+
+import torch
+
+
+def timed(fn: Callable[[], object], repeats: int = 3, warmup: int = 1) -> float:
+    """Median wall time of ``fn`` in seconds."""
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def matmul_gflops(n: int = 2048, repeats: int = 5) -> float:
+    """This machine's measured fp32 matmul rate (GFLOP/s) with torch's current thread count."""
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    seconds = timed(lambda: a @ b, repeats=repeats)
+    return 2 * n**3 / seconds / 1e9
+
+
+def machine_line() -> str:
+    return (f"{platform.processor() or platform.machine()}, {os.cpu_count()} logical cores, "
+            f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+
+
+def table(headers: list[str], rows: list[list[object]]) -> str:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)

@@ -1,0 +1,103 @@
+"""Checkpoint files: round trips, published state dicts, and hostile or wrong files."""
+import os
+import pickle
+
+import pytest
+import torch
+import yaml
+
+from trainer import checkpoint
+from trainer.checkpoint import CheckpointError
+
+from testkit import tiny_config
+
+
+def _same_weights(a, b):
+    for (ka, va), (kb, vb) in zip(a.state_dict().items(), b.state_dict().items()):
+        assert ka == kb
+        assert torch.equal(va, vb), ka
+
+
+def test_round_trip_keeps_config_weights_and_extras(tiny_model, tmp_path):
+    path = checkpoint.save(tmp_path / "m.pt", tiny_model, tiny_model.config, step=7, note="hi")
+    model, cfg = checkpoint.load(path)
+    _same_weights(tiny_model, model)
+    assert cfg["network"]["n_primitives"] == 3
+    raw = checkpoint.read(path)
+    assert raw["step"] == 7 and raw["note"] == "hi"
+    assert not model.training
+    assert [p.name for p in tmp_path.iterdir()] == ["m.pt"], "no temporary file left behind"
+
+
+def test_published_state_dict_with_yaml_beside_it(tiny_model, tmp_path):
+    torch.save(tiny_model.state_dict(), tmp_path / "model_00100")
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(tiny_config()))
+    model, cfg = checkpoint.load(tmp_path / "model_00100")
+    _same_weights(tiny_model, model)
+    assert cfg["feature_extractor"]["feature_size"] == 16
+
+
+def test_published_state_dict_without_config_asks_for_it(tiny_model, tmp_path):
+    torch.save(tiny_model.state_dict(), tmp_path / "model_00100")
+    with pytest.raises(CheckpointError, match="needs its YAML config"):
+        checkpoint.load(tmp_path / "model_00100")
+
+
+class _Payload:
+    def __reduce__(self):
+        return (os.system, (f"touch {_Payload.marker}",))
+
+
+def test_code_running_pickle_is_refused_and_never_runs(tmp_path):
+    _Payload.marker = tmp_path / "pwned"
+    path = tmp_path / "evil.pt"
+    torch.save({"format": checkpoint.FORMAT, "model": {}, "config": {}, "x": _Payload()}, path)
+    with pytest.raises(CheckpointError, match="refused"):
+        checkpoint.load(path)
+    with pytest.raises(CheckpointError, match="refused"):
+        checkpoint.read(path)
+    # a raw pickle (not a torch zip) with the same trick
+    raw = tmp_path / "evil.pkl"
+    raw.write_bytes(pickle.dumps(_Payload()))
+    with pytest.raises(CheckpointError):
+        checkpoint.load(raw)
+    assert not _Payload.marker.exists(), "the payload ran"
+
+
+def test_wrong_shape_names_the_key(tiny_model, tmp_path):
+    path = checkpoint.save(tmp_path / "m.pt", tiny_model, tiny_model.config)
+    other = dict(tiny_config())
+    other["invertible_network"] = {"n_blocks": 4, "hidden_size": 48}
+    with pytest.raises(CheckpointError, match=r"'invertible_network\.layers\.0\.map_s\.0\.weight' has shape"):
+        checkpoint.load(path, config=other)
+
+
+def test_nan_weights_and_garbage_files_are_refused(tiny_model, tmp_path):
+    state = tiny_model.state_dict()
+    state["primitive_embedding"][0, 0] = float("nan")
+    path = checkpoint.save(tmp_path / "nan.pt", state, tiny_model.config)
+    with pytest.raises(CheckpointError, match="primitive_embedding.*NaN"):
+        checkpoint.load(path)
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(b"not a checkpoint at all")
+    with pytest.raises(CheckpointError, match="corrupt"):
+        checkpoint.load(junk)
+    with pytest.raises(CheckpointError, match="does not exist"):
+        checkpoint.load(tmp_path / "missing.pt")
+    torch.save({"a": 1}, tmp_path / "dict.pt")
+    with pytest.raises(CheckpointError, match="neither"):
+        checkpoint.load(tmp_path / "dict.pt")
+
+
+def test_unwritable_destination_raises_and_leaves_nothing(tiny_model, tmp_path):
+    target = tmp_path / "ro"
+    target.mkdir()
+    target.chmod(0o500)
+    try:
+        if os.access(target, os.W_OK):  # root ignores permissions: use a path under a file instead
+            target = tmp_path / "file"
+            target.write_text("x")
+        with pytest.raises(OSError):
+            checkpoint.save(target / "m.pt", tiny_model, tiny_model.config)
+    finally:
+        (tmp_path / "ro").chmod(0o700)

@@ -1,0 +1,26 @@
+"""Shared test helpers (importable from any test thanks to ``pythonpath = ["tests"]``)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+
+def tiny_config(encoder: str = "pointcloud", n_primitives: int = 3, **flow) -> dict:
+    """A model config small enough for fast tests (about 40k parameters)."""
+    return {
+        "network": {"n_primitives": n_primitives, "sphere_radius": 0.25},
+        "feature_extractor": {"type": encoder, "feature_size": 16, "freeze_bn": True},
+        "invertible_network": {"n_blocks": 4, "hidden_size": 32, **flow},
+        "projection_layer": {"proj_dims": 8},
+    }
+
+
+def write_tiny_checkpoint(path: Path, seed: int = 0, **config_kwargs) -> Path:
+    """A randomly initialised tiny model saved in our checkpoint format."""
+    from trainer import checkpoint
+    from trainer.model import NeuralParts
+
+    torch.manual_seed(seed)
+    model = NeuralParts.from_config(tiny_config(**config_kwargs))
+    return checkpoint.save(path, model, model.config)

@@ -1,0 +1,165 @@
+"""Checkpoint files: ours (config + tensors in one file) and the authors' published ones.
+
+Loading never executes code from the file: everything goes through ``torch.load`` with
+``weights_only=True``, whose unpickler only rebuilds tensors, containers and numbers and
+refuses any other global (``os.system``, arbitrary classes, ...).
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import re
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any, Mapping
+
+import torch
+
+from .config import ConfigError, load_config
+
+FORMAT = "neural-parts-studio/checkpoint"
+VERSION = 1
+
+
+class CheckpointError(Exception):
+    """A checkpoint that cannot be used; the message is one sentence naming the file."""
+
+
+def _plain(value: Any) -> Any:
+    """Config values as plain containers (safe for weights_only loading)."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def save(path: str | Path, model: torch.nn.Module | Mapping[str, torch.Tensor],
+         config: Mapping[str, Any], **extra: Any) -> Path:
+    """Write config + state dict (+ ``extra``: optimizer state, step, RNG...) atomically."""
+    path = Path(path)
+    state = model.state_dict() if isinstance(model, torch.nn.Module) else dict(model)
+    payload = {"format": FORMAT, "version": VERSION, "config": _plain(config),
+               "model": {k: v.detach().cpu() for k, v in state.items()}, **extra}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            torch.save(payload, handle)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _torch_load(path: Path, map_location: Any) -> Any:
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint {path} does not exist or is not a file")
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as exc:
+        found = re.search(r"unsupported GLOBAL (\S+)", str(exc))
+        if found:
+            raise CheckpointError(
+                f"checkpoint {path} was refused: it asks to run or build '{found.group(1)}' when loaded, "
+                "and only tensors and plain data are accepted"
+            ) from None
+        raise CheckpointError(f"checkpoint {path} is corrupt or not a PyTorch file") from None
+    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError, KeyError, AttributeError) as exc:
+        raise CheckpointError(f"checkpoint {path} is corrupt or not a PyTorch file ({str(exc)[:160]})") from None
+
+
+def read(path: str | Path, map_location: Any = "cpu") -> dict[str, Any]:
+    """The raw contents of one of our checkpoint files (``format``, ``config``, ``model``, extras)."""
+    path = Path(path)
+    data = _torch_load(path, map_location)
+    if not (isinstance(data, dict) and data.get("format") == FORMAT):
+        raise CheckpointError(f"{path} is not a Neural Parts Studio checkpoint (no '{FORMAT}' header)")
+    if int(data.get("version", 0)) > VERSION:
+        raise CheckpointError(f"checkpoint {path} was written by a newer version (format {data['version']})")
+    return data
+
+
+def _published_config(path: Path, config: str | Path | Mapping[str, Any] | None) -> dict[str, Any]:
+    if config is not None:
+        return load_config(config)
+    beside = sorted(path.parent.glob("*.yaml")) + sorted(path.parent.glob("*.yml"))
+    preferred = [p for p in beside if p.stem == "config"]
+    if len(preferred) == 1 or len(beside) == 1:
+        return load_config((preferred or beside)[0])
+    found = ", ".join(p.name for p in beside) or "none"
+    raise CheckpointError(
+        f"checkpoint {path} is a bare state dict (published format) and needs its YAML config: "
+        f"pass one explicitly (YAML files beside it: {found})"
+    )
+
+
+def _check_state(path: Path, model: torch.nn.Module, state: Mapping[str, Any]) -> None:
+    expected = model.state_dict()
+    for key, value in state.items():
+        if not isinstance(value, torch.Tensor):
+            raise CheckpointError(f"checkpoint {path}: entry '{key}' is not a tensor")
+    missing = [k for k in expected if k not in state]
+    unexpected = [k for k in state if k not in expected]
+    if missing or unexpected:
+        parts = []
+        if missing:
+            parts.append(f"missing {len(missing)} keys (first: '{missing[0]}')")
+        if unexpected:
+            parts.append(f"{len(unexpected)} unexpected keys (first: '{unexpected[0]}')")
+        raise CheckpointError(f"checkpoint {path} does not match its config: {' and '.join(parts)}")
+    for key, tensor in expected.items():
+        got = state[key]
+        if tuple(got.shape) != tuple(tensor.shape):
+            raise CheckpointError(
+                f"checkpoint {path} does not match its config: '{key}' has shape {tuple(got.shape)} "
+                f"in the file but the config needs {tuple(tensor.shape)}"
+            )
+        if got.is_floating_point() and not bool(torch.isfinite(got).all()):
+            raise CheckpointError(f"checkpoint {path} is damaged: '{key}' contains NaN or infinite values")
+
+
+def load(path: str | Path, config: str | Path | Mapping[str, Any] | None = None,
+         map_location: Any = "cpu"):
+    """(model in eval mode, its full config) from our checkpoint or a published state dict.
+
+    For a published file, ``config`` is its YAML (path or dict); when omitted, the single
+    YAML file beside the checkpoint (or ``config.yaml``) is used.
+    """
+    from .model import NeuralParts  # here to keep checkpoint inspection import-light
+
+    path = Path(path)
+    data = _torch_load(path, map_location)
+    if isinstance(data, dict) and data.get("format") == FORMAT:
+        cfg = load_config(config if config is not None else data.get("config") or {})
+        state = data.get("model")
+        if not isinstance(state, Mapping):
+            raise CheckpointError(f"checkpoint {path} has no model tensors")
+    elif isinstance(data, Mapping) and data and all(isinstance(v, torch.Tensor) for v in data.values()):
+        try:
+            cfg = _published_config(path, config)
+        except ConfigError as exc:
+            raise CheckpointError(str(exc)) from None
+        state = data
+    else:
+        raise CheckpointError(f"{path} is neither a Neural Parts Studio checkpoint nor a model state dict")
+    try:
+        model = NeuralParts.from_config(cfg)
+    except (ConfigError, ValueError, TypeError, KeyError) as exc:
+        raise CheckpointError(f"checkpoint {path}: its config cannot build a model ({exc})") from None
+    _check_state(path, model, state)
+    model.load_state_dict(state, strict=True)
+    model.to(map_location if isinstance(map_location, (str, torch.device)) else "cpu")
+    return model.eval(), cfg
+
+
+def parameter_count(model: torch.nn.Module) -> int:
+    """Trainable parameters (helper for summaries)."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+__all__ = ["CheckpointError", "FORMAT", "load", "read", "save", "parameter_count"]
