@@ -117,3 +117,24 @@ def test_bad_inputs_raise_clear_errors(tiny_model):
         NeuralParts.from_config({"invertible_network": {"type": "atlasnet"}})
     with pytest.raises(ValueError, match="resolution"):
         tiny_model.primitive_meshes(torch.zeros(1, 3, 32), resolution=11)
+
+
+def test_fast_path_gradients_match_plain_formulation():
+    from trainer.model.plain import plain_forward, plain_implicit
+
+    grads = {}
+    for name in ("fast", "plain"):
+        torch.manual_seed(0)
+        model = NeuralParts.from_config(tiny_config()).train()
+        torch.manual_seed(1)
+        F = model(torch.rand(2, 64, 3))
+        y, x = model.sample_sphere(2, 20), torch.rand(2, 30, 3) - 0.5
+        flow = model.invertible_network
+        if name == "fast":
+            loss = model.sphere_to_world(F, y).square().sum() + model.implicit(F, x).sum()
+        else:
+            loss = plain_forward(flow, F, y).square().sum() + plain_implicit(flow, F, x, 0.25).sum()
+        loss.backward()
+        grads[name] = {k: p.grad.clone() for k, p in model.named_parameters()}
+    for key, grad in grads["fast"].items():
+        torch.testing.assert_close(grad, grads["plain"][key], atol=1e-5, rtol=1e-4, msg=key)

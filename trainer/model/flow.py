@@ -70,12 +70,15 @@ class CouplingLayer(nn.Module):
         weight = torch.cat([self.map_s[0].weight[:, f:], self.map_t[0].weight[:, f:]])
         h = fn.linear(self.projection(v_masked), weight)
         h = h.add_(feature_term.unsqueeze(1)).relu_()
+        # 2D views of the two halves go straight to addmm (bias fused, no copies)
         hidden = h.shape[-1] // 2
-        s = fn.linear(h[..., :hidden], self.map_s[2].weight, self.map_s[2].bias).relu_()
-        s = fn.hardtanh(fn.linear(s, self.map_s[4].weight, self.map_s[4].bias), -10.0, 10.0)
-        t = fn.linear(h[..., hidden:], self.map_t[2].weight, self.map_t[2].bias).relu_()
-        t = fn.linear(t, self.map_t[4].weight, self.map_t[4].bias)
-        return s, t
+        rows = h.view(-1, 2 * hidden)
+        s = torch.addmm(self.map_s[2].bias, rows[:, :hidden], self.map_s[2].weight.t()).relu_()
+        s = torch.addmm(self.map_s[4].bias, s, self.map_s[4].weight.t()).clamp_(-10.0, 10.0)
+        t = torch.addmm(self.map_t[2].bias, rows[:, hidden:], self.map_t[2].weight.t()).relu_()
+        t = torch.addmm(self.map_t[4].bias, t, self.map_t[4].weight.t())
+        out_shape = v_masked.shape
+        return s.view(out_shape), t.view(out_shape)
 
     def forward(self, feature_term: torch.Tensor, y: torch.Tensor):
         """Sphere side -> shape side; returns (x, log|det dx/dy|) per point."""
