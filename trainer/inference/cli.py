@@ -1,0 +1,245 @@
+"""``np-infer``: the model's forward pass as a batch tool.
+
+For every input shape it writes the primitives' meshes and their watertight union (and,
+on request, the input mesh split by owning primitive and a reopenable saved assembly)
+with the same export code as the viewer. Bad inputs are listed at the end while the rest
+complete; the exit status is 0 when every shape worked, 1 when some failed and 2 when
+nothing could start (bad checkpoint, unwritable output folder).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..export import (
+    FORMATS,
+    ExportError,
+    ExportExistsError,
+    ExportPart,
+    SavedAssembly,
+    SavedPart,
+    encode_parts,
+    save_assembly,
+    split_by_labels,
+    union_parts,
+    write_files,
+)
+from ..export.parts import safe_name, unique_names
+from ..palette import part_colour
+
+EXIT_OK, EXIT_SOME_FAILED, EXIT_FATAL = 0, 1, 2
+
+
+@dataclass
+class ShapeResult:
+    files: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="np-infer",
+        description="Decompose shapes into parts with a trained Neural Parts model and export "
+                    "each shape's part meshes and their watertight union.",
+        epilog="Each shape gets a folder OUT/<shape name>/ with part_<k>.<fmt> (or one "
+               "parts.<fmt> scene for glb/gltf) and union.<fmt>. Exit status: 0 all shapes "
+               "done, 1 some shapes failed (listed at the end), 2 nothing could run.",
+    )
+    p.add_argument("checkpoint", metavar="CHECKPOINT", help="model checkpoint (ours, or a published state dict with its YAML)")
+    p.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="mesh files (.obj .ply .stl .off .glb .gltf), point clouds (.xyz .npy .ply), "
+                        "prepared shape folders, prepared datasets or folders of such files")
+    p.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder (created if missing)")
+    p.add_argument("--format", choices=FORMATS, default="obj", help="mesh format (default: obj)")
+    p.add_argument("--resolution", type=int, default=3, metavar="N",
+                   help="icosphere subdivision level of each primitive mesh, 0..6 (default 3: 642 vertices)")
+    p.add_argument("--device", default="auto", help="auto, cpu or cuda[:N] (default: auto)")
+    p.add_argument("--config", default=None, metavar="YAML", help="YAML config, for published checkpoints without one beside them")
+    p.add_argument("--layout", choices=("auto", "per-part", "single"), default="auto",
+                   help="one file per part, or all parts in one file (auto: single for glb/gltf, "
+                        "per-part otherwise)")
+    p.add_argument("--frame", choices=("original", "normalised"), default="original",
+                   help="coordinates of the output: the input's own (default) or the model's "
+                        "normalised unit cube")
+    p.add_argument("--no-union", action="store_true", help="skip the watertight union")
+    p.add_argument("--segment", action="store_true",
+                   help="also split each input mesh into parts by owning primitive (segments.*)")
+    p.add_argument("--save-assembly", action="store_true",
+                   help="also save a reopenable assembly folder (assembly.npasm) per shape")
+    p.add_argument("--split", default=None, help="for prepared datasets: only shapes of this split")
+    p.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def _frame_transform(shape, frame: str) -> np.ndarray:
+    """4x4 taking the model's normalised frame to the requested output frame."""
+    t = np.eye(4)
+    if frame == "original":
+        norm = shape.normalization
+        t[:3, :3] /= norm.scale
+        t[:3, 3] = -np.asarray(norm.translation, dtype=np.float64) / norm.scale
+    return t
+
+
+def _encode(parts: list[ExportPart], folder: Path, stem: str, fmt: str, per_part: bool) -> dict[Path, bytes]:
+    if not per_part:
+        return encode_parts(parts, folder / f"{stem}.{fmt}", bake_transforms=True)
+    files: dict[Path, bytes] = {}
+    for part in parts:
+        files.update(encode_parts([part], folder / f"{part.name}.{fmt}", bake_transforms=True))
+    return files
+
+
+def process_shape(predictor, ref, folder: Path, args: argparse.Namespace) -> ShapeResult:
+    """Predict one shape and write its files into ``folder`` (all or nothing)."""
+    from .shapes import load_shape
+
+    result = ShapeResult()
+    fmt = args.format
+    per_part = args.layout == "per-part" or (args.layout == "auto" and fmt not in ("glb", "gltf"))
+    shape = load_shape(ref.path)
+    prediction = predictor.predict(shape, args.resolution)
+    to_out = _frame_transform(shape, args.frame)
+    parts = [ExportPart(f"part_{k}", v, f, part_colour(k), to_out)
+             for k, (v, f) in enumerate(prediction.meshes)]
+    files = _encode(parts, folder, "parts", fmt, per_part)
+    if not args.no_union:
+        union = union_parts(parts)
+        result.warnings += union.problems
+        files.update(encode_parts([union.as_part("union")], folder / f"union.{fmt}"))
+    if args.segment:
+        if shape.vertices is None or shape.faces is None or len(shape.faces) == 0:
+            result.warnings.append("the input has no mesh to segment (a point cloud?)")
+        else:
+            centres = shape.vertices[shape.faces].mean(axis=1)
+            owners = predictor.owners(prediction, centres)
+            segments = split_by_labels(shape.vertices, shape.faces, owners, per="face",
+                                       names=lambda k: f"segment_{k}")
+            for s in segments:
+                s.transform = to_out
+            files.update(_encode(segments, folder, "segments", fmt, per_part))
+
+    created = not folder.exists()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        result.files = write_files(files, overwrite=args.overwrite)
+        if args.save_assembly:
+            # Like the viewer, the saved assembly lives in the model's normalised frame
+            # (identity transform = as predicted); the way back is kept in the metadata.
+            norm = shape.normalization
+            saved = SavedAssembly(
+                parts=[SavedPart(p.name, p.vertices, p.faces, primitive=k, colour=p.colour)
+                       for k, p in enumerate(parts)],
+                checkpoint=str(Path(args.checkpoint).resolve()),
+                shape=str(Path(ref.path).resolve()),
+                resolution=args.resolution,
+                metadata={"frame": "normalised", "normalization": {
+                    "scale": float(norm.scale),
+                    "translation": [float(x) for x in np.asarray(norm.translation)]}},
+            )
+            result.files.append(save_assembly(saved, folder / "assembly.npasm", overwrite=args.overwrite))
+    except OSError as exc:
+        raise ExportError(f"Cannot create {folder}: {exc.strerror or exc}.") from exc
+    finally:
+        if created and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()  # leave nothing behind for a shape that failed
+    return result
+
+
+def _message(exc: BaseException) -> str:
+    if isinstance(exc, ExportExistsError):
+        return f"{exc.paths[0]} already exists (use --overwrite to replace it)."
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    known = ("ShapeLoadError", "ExportError", "AssemblyFileError", "MeshLoadError")
+    if type(exc).__name__ in known or isinstance(exc, ExportError):
+        return text
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _collect_inputs(inputs: list[str], split: str | None, failures: list[tuple[str, str]]):
+    from .shapes import ShapeLoadError, list_shapes
+
+    refs = []
+    for item in inputs:
+        try:
+            refs.extend(list_shapes(item, split=split))
+        except ShapeLoadError as exc:
+            failures.append((item, _message(exc)))
+    return refs
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if not 0 <= args.resolution <= 6:
+        print("np-infer: error: --resolution must be between 0 and 6.", file=sys.stderr)
+        return EXIT_FATAL
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+        if not args.out.is_dir():
+            raise NotADirectoryError
+    except OSError as exc:
+        reason = exc.strerror.lower() if exc.strerror else "it is not a folder"
+        print(f"np-infer: error: cannot use {args.out} as the output folder: {reason}.", file=sys.stderr)
+        return EXIT_FATAL
+
+    failures: list[tuple[str, str]] = []
+    refs = _collect_inputs(args.inputs, args.split, failures)
+    n_total = len(refs) + len(failures)
+
+    from ..checkpoint import CheckpointError
+    from ..config import ConfigError
+    from .predictor import Predictor
+
+    try:
+        predictor = Predictor(args.checkpoint, config=args.config, device=args.device)
+    except (CheckpointError, ConfigError, ValueError, OSError) as exc:
+        print(f"np-infer: error: {_message(exc)}", file=sys.stderr)
+        return EXIT_FATAL
+    except Exception as exc:  # noqa: BLE001 - e.g. a CUDA driver error: one line, no traceback
+        print(f"np-infer: error: cannot load {args.checkpoint}: {_message(exc)}", file=sys.stderr)
+        return EXIT_FATAL
+    if predictor.device_note:
+        print(f"np-infer: {predictor.device_note}", file=sys.stderr)
+
+    from tqdm import tqdm
+
+    folders = unique_names([safe_name(r.name, "shape") for r in refs])
+    warnings: list[tuple[str, str]] = []
+    done = 0
+    start = time.perf_counter()
+    bar = tqdm(list(zip(refs, folders)), desc="np-infer", unit="shape", disable=args.quiet,
+               file=sys.stderr, dynamic_ncols=True)
+    for ref, name in bar:
+        bar.set_postfix_str(name, refresh=False)
+        try:
+            result = process_shape(predictor, ref, args.out / name, args)
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:  # noqa: BLE001 - one bad shape must not stop the batch
+            failures.append((ref.path, _message(exc)))
+            continue
+        done += 1
+        warnings += [(ref.path, w) for w in result.warnings]
+    bar.close()
+    elapsed = time.perf_counter() - start
+
+    rate = done / elapsed if elapsed > 0 else 0.0
+    print(f"np-infer: {done} of {n_total} shape(s) written to {args.out} on {predictor.device} in {elapsed:.1f} s ({rate:.2f} shapes/s).")
+    for path, text in warnings:
+        print(f"  warning: {path}: {text}", file=sys.stderr)
+    if failures:
+        print(f"np-infer: {len(failures)} input(s) failed:", file=sys.stderr)
+        for path, text in failures:
+            print(f"  {text}" if str(path) in text else f"  {path}: {text}", file=sys.stderr)
+        return EXIT_SOME_FAILED
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

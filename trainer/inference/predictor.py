@@ -1,0 +1,242 @@
+"""Predictor: a checkpoint on a device, turning shapes into part meshes and implicit values.
+
+The viewer and ``np-infer`` reach the model only through this class.
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import torch
+
+from .shapes import ShapeInput
+
+IMAGE_SIZE = 224       # the published image models were trained on 224 x 224 renderings
+VOXEL_SIZE = 32
+
+
+@dataclass
+class Prediction:
+    """Part meshes for one shape, in the shape's normalised frame."""
+
+    meshes: list[tuple[np.ndarray, np.ndarray]]   # M x (vertices (V, 3) float32, faces (T, 3) int64)
+    features: torch.Tensor                        # (1, M, 2f) per-primitive features, on the model's device
+    resolution: int
+    timing: dict[str, float] = field(default_factory=dict)   # seconds: input, encode, meshes, total
+    device: str = "cpu"
+
+    @property
+    def n_primitives(self) -> int:
+        return len(self.meshes)
+
+
+def resolve_device(requested: str = "auto") -> tuple[torch.device, str]:
+    """(device, note). ``auto`` takes CUDA when torch sees it; ``cuda`` without CUDA falls back to
+    the CPU with a note saying so."""
+    requested = (requested or "auto").lower()
+    if requested not in ("auto", "cpu") and not requested.startswith("cuda"):
+        raise ValueError(f"device must be auto, cpu or cuda[:N], got {requested!r}")
+    has_cuda = torch.cuda.is_available()
+    if requested == "cpu":
+        return torch.device("cpu"), ""
+    if requested == "auto":
+        return (torch.device("cuda"), "") if has_cuda else (torch.device("cpu"), "")
+    if not has_cuda:
+        return torch.device("cpu"), "CUDA was requested but torch sees no CUDA device; running on the CPU."
+    dev = torch.device(requested)
+    if dev.index is not None and dev.index >= torch.cuda.device_count():
+        return torch.device("cuda:0"), f"{requested} does not exist; using cuda:0."
+    return dev, ""
+
+
+class Predictor:
+    """``Predictor(checkpoint, config=None, device="auto")``.
+
+    ``checkpoint``: a path to one of our checkpoints or a published state dict (``config`` is its
+    YAML, or a ``*.yaml`` beside it), or an already-built ``NeuralParts`` module (then ``config`` is
+    ignored). Raises ``trainer.checkpoint.CheckpointError`` for files that cannot be used.
+    """
+
+    def __init__(self, checkpoint: str | os.PathLike | torch.nn.Module,
+                 config: str | os.PathLike | Mapping[str, Any] | None = None, device: str = "auto") -> None:
+        from ..checkpoint import load
+        self.device, self.device_note = resolve_device(device)
+        if isinstance(checkpoint, torch.nn.Module):
+            model, cfg, self.path = checkpoint, checkpoint.config, None
+        else:
+            self.path = Path(checkpoint)
+            model, cfg = load(self.path, config=config, map_location="cpu")
+        self.model = model.to(self.device).eval()
+        self.config: dict = cfg
+        self._n_points = int(cfg.get("data", {}).get("n_input_points", 2048))
+
+    # --- description --------------------------------------------------------------------------
+    @property
+    def n_primitives(self) -> int:
+        return int(self.model.n_primitives)
+
+    @property
+    def input_kind(self) -> str:
+        return str(getattr(self.model, "input_kind", "points"))
+
+    @property
+    def name(self) -> str:
+        return self.path.name if self.path is not None else "in-memory model"
+
+    @property
+    def key(self) -> str:
+        """Identifies the weights for caching: path + modification time + size."""
+        if self.path is None:
+            return f"module-{id(self.model)}"
+        st = self.path.stat()
+        return f"{self.path.resolve()}:{st.st_mtime_ns}:{st.st_size}"
+
+    def summary(self) -> dict[str, Any]:
+        cfg = self.config
+        return {
+            "name": self.name,
+            "path": str(self.path) if self.path else "",
+            "primitives": self.n_primitives,
+            "encoder": cfg.get("feature_extractor", {}).get("type", "?"),
+            "feature size": int(getattr(self.model, "feature_size", 0)),
+            "coupling layers": cfg.get("invertible_network", {}).get("n_blocks", "?"),
+            "hidden size": cfg.get("invertible_network", {}).get("hidden_size", "?"),
+            "parameters": sum(p.numel() for p in self.model.parameters()),
+            "device": str(self.device),
+        }
+
+    # --- inference ----------------------------------------------------------------------------
+    def encoder_input(self, shape: ShapeInput) -> torch.Tensor:
+        """The (1, ...) tensor the encoder takes for ``shape``: points, a 224x224 view or voxels."""
+        kind = self.input_kind
+        if kind == "points":
+            pts = shape.points
+            if len(pts) > self._n_points:   # a fixed subset, so a shape always gives the same parts
+                pts = pts[np.random.default_rng(0).choice(len(pts), self._n_points, replace=False)]
+            x = torch.from_numpy(np.ascontiguousarray(pts, np.float32))[None]
+        elif kind == "image":
+            img = shape.image if shape.image is not None else render_view(shape.points, shape.normals)
+            x = _image_tensor(img)
+        elif kind == "voxels":
+            stored = getattr(shape.ground_truth, "voxels", None)     # prepared shapes carry their grid
+            grid = np.asarray(stored, np.float32) if stored is not None else voxelize(shape.points)
+            x = torch.from_numpy(np.ascontiguousarray(grid))[None, None]
+        else:
+            raise ValueError(f"unsupported encoder input kind {kind!r}")
+        return x.to(self.device)
+
+    @torch.no_grad()
+    def features(self, shape: ShapeInput) -> torch.Tensor:
+        return self.model.primitive_features(self.model.encode(self.encoder_input(shape)))
+
+    @torch.no_grad()
+    def predict(self, shape: ShapeInput, resolution: int = 3) -> Prediction:
+        if not 0 <= int(resolution) <= 6:
+            raise ValueError(f"resolution must be 0..6, got {resolution}")
+        t0 = time.perf_counter()
+        x = self.encoder_input(shape)
+        t1 = time.perf_counter()
+        F = self.model.primitive_features(self.model.encode(x))
+        _sync(self.device)
+        t2 = time.perf_counter()
+        meshes = self.model.primitive_meshes(F, int(resolution))[0]
+        t3 = time.perf_counter()
+        return Prediction(meshes=[(np.asarray(v, np.float32), np.asarray(f, np.int64)) for v, f in meshes],
+                          features=F, resolution=int(resolution), device=str(self.device),
+                          timing={"input": t1 - t0, "encode": t2 - t1, "meshes": t3 - t2, "total": t3 - t0})
+
+    @torch.no_grad()
+    def implicit(self, prediction_or_features: Prediction | torch.Tensor, points: np.ndarray,
+                 chunk: int = 8192) -> np.ndarray:
+        """phi (N, M) for points (N, 3) in the normalised frame; negative inside; the owning
+        primitive of a point is ``phi.argmin(1)``."""
+        F = prediction_or_features.features if isinstance(prediction_or_features, Prediction) \
+            else prediction_or_features
+        F = F.to(self.device)
+        pts = torch.from_numpy(np.ascontiguousarray(points, np.float32)).to(self.device)[None]
+        phi = self.model.implicit(F, pts, chunk_size=chunk)
+        return phi[0].float().cpu().numpy()
+
+    def evaluate(self, prediction: Prediction, shape: ShapeInput) -> dict[str, float]:
+        """The evaluation code's per-shape scores (``trainer.evaluate``, as ``np-eval`` computes them)
+        for a prepared shape; {} when the shape has no ground truth."""
+        gt = shape.ground_truth
+        if gt is None:
+            return {}
+        from ..evaluate.protocol import EvalSettings, score_shape
+        settings = EvalSettings()
+        try:
+            from ..evaluate.run import _gt_surface   # the same ground-truth sampling as np-eval
+            surface, normals = _gt_surface(gt, settings.n_points, settings.seed)
+        except ImportError:
+            surface, normals = gt.surface_points, gt.surface_normals
+        pts = gt.uniform_points if gt.n_uniform > 0 else gt.volume_points
+        occ = gt.uniform_occupancy if gt.n_uniform > 0 else gt.occupancy
+        with torch.no_grad():
+            s = score_shape(self.model, prediction.features.to(self.device), np.asarray(surface, np.float64),
+                            None if normals is None else np.asarray(normals, np.float64), pts, occ, settings)
+        return {"IoU": s.iou, "Chamfer-L1": s.chamfer_l1, "F-score": s.fscore,
+                "Normal consistency": s.normal_consistency}
+
+    def owners(self, prediction: Prediction, points: np.ndarray) -> np.ndarray:
+        """Owning primitive (argmin of phi) per point, int64 (N,)."""
+        if len(points) == 0:
+            return np.zeros((0,), np.int64)
+        return self.implicit(prediction, points).argmin(1).astype(np.int64)
+
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+# --- encoder inputs for image and voxel models -----------------------------------------------------
+def _image_tensor(img: np.ndarray) -> torch.Tensor:
+    img = np.asarray(img)
+    if img.shape[:2] != (IMAGE_SIZE, IMAGE_SIZE):
+        t = torch.from_numpy(img[..., :3].astype(np.float32)).permute(2, 0, 1)[None]
+        t = torch.nn.functional.interpolate(t, size=(IMAGE_SIZE, IMAGE_SIZE), mode="bilinear", align_corners=False)
+    else:
+        t = torch.from_numpy(img[..., :3].astype(np.float32)).permute(2, 0, 1)[None]
+    return t / 255.0
+
+
+def render_view(points: np.ndarray, normals: np.ndarray | None, size: int = IMAGE_SIZE) -> np.ndarray:
+    """A grey shaded view of the surface samples on white, for image models when the shape has
+    no rendered view of its own (an approximation of the published renderings)."""
+    pts = np.asarray(points, np.float64)
+    direction = np.array([1.0, 0.7, 1.6]) / np.linalg.norm([1.0, 0.7, 1.6])
+    x_axis = np.cross([0.0, 1.0, 0.0], direction)
+    x_axis /= np.linalg.norm(x_axis)
+    basis = np.stack([x_axis, np.cross(direction, x_axis), direction])
+    cam = pts @ basis.T
+    scale = (size / 2 - 8) / max(float(np.abs(cam[:, :2]).max()), 1e-9)
+    px = np.clip((cam[:, 0] * scale + size / 2).astype(int), 0, size - 1)
+    py = np.clip((size / 2 - cam[:, 1] * scale).astype(int), 0, size - 1)
+    if normals is not None:
+        shade = 0.3 + 0.7 * np.abs(np.asarray(normals, np.float64) @ direction)
+    else:
+        d = cam[:, 2]
+        shade = 0.4 + 0.6 * (d - d.min()) / max(np.ptp(d), 1e-9)
+    img = np.full((size, size, 3), 255, np.uint8)
+    order = np.argsort(cam[:, 2])
+    for dx in (0, 1, 2):
+        for dy in (0, 1, 2):
+            img[np.clip(py + dy, 0, size - 1)[order], np.clip(px + dx, 0, size - 1)[order]] = \
+                (shade[order, None] * 200).astype(np.uint8)
+    return img
+
+
+def voxelize(points: np.ndarray, size: int = VOXEL_SIZE) -> np.ndarray:
+    """(size, size, size) float32 occupancy of the normalised unit cube [-0.5, 0.5]^3: the voxels
+    the surface passes through, with enclosed space filled."""
+    from scipy import ndimage
+    idx = np.clip(((np.asarray(points) + 0.5) * size).astype(int), 0, size - 1)
+    grid = np.zeros((size, size, size), bool)
+    grid[idx[:, 0], idx[:, 1], idx[:, 2]] = True
+    grid = ndimage.binary_closing(grid, iterations=1) | grid
+    return ndimage.binary_fill_holes(grid).astype(np.float32)
