@@ -17,6 +17,7 @@ from typing import Any, Mapping
 import torch
 
 from .config import ConfigError, load_config
+from .fsutil import new_file_mode
 
 FORMAT = "neural-parts-studio/checkpoint"
 VERSION = 1
@@ -49,6 +50,7 @@ def save(path: str | Path, model: torch.nn.Module | Mapping[str, torch.Tensor],
             torch.save(payload, handle)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, new_file_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -62,7 +64,7 @@ def _torch_load(path: Path, map_location: Any) -> Any:
     try:
         return torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
-        found = re.search(r"unsupported GLOBAL (\S+)", str(exc))
+        found = re.search(r"GLOBAL\s+([\w.]+)", str(exc))
         if found:
             raise CheckpointError(
                 f"checkpoint {path} was refused: it asks to run or build '{found.group(1)}' when loaded, "

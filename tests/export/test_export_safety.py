@@ -85,10 +85,10 @@ def test_failed_overwrite_keeps_the_old_file(parts, tmp_path, monkeypatch):
 
 def test_written_files_get_normal_permissions(tmp_path):
     # mkstemp creates 0600 files; an export must get 0666 minus the umask like any new file.
-    from trainer.export.atomic import _umask
+    from trainer.fsutil import new_file_mode
 
     (path,) = write_files({tmp_path / "x.txt": b"hi"})
-    assert path.stat().st_mode & 0o777 == 0o666 & ~_umask()
+    assert path.stat().st_mode & 0o777 == new_file_mode()
 
 
 @pytest.mark.parametrize("code, reason", [

@@ -101,3 +101,19 @@ def test_unwritable_destination_raises_and_leaves_nothing(tiny_model, tmp_path):
             checkpoint.save(target / "m.pt", tiny_model, tiny_model.config)
     finally:
         (tmp_path / "ro").chmod(0o700)
+
+
+def test_non_allowlisted_class_is_refused_by_name(tmp_path):
+    import argparse
+
+    path = tmp_path / "obj.pt"
+    torch.save({"format": checkpoint.FORMAT, "model": {}, "config": argparse.Namespace(a=1)}, path)
+    with pytest.raises(CheckpointError, match=r"refused: it asks to run or build 'argparse.Namespace'"):
+        checkpoint.read(path)
+
+
+def test_saved_file_gets_normal_permissions(tiny_model, tmp_path):
+    from trainer.fsutil import new_file_mode
+
+    path = checkpoint.save(tmp_path / "m.pt", tiny_model, tiny_model.config)
+    assert path.stat().st_mode & 0o777 == new_file_mode()

@@ -8,6 +8,7 @@ import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from ..fsutil import current_umask, new_file_mode
 from .errors import ExportError, ExportExistsError
 
 _REASONS = {
@@ -27,17 +28,6 @@ def _reason(exc: OSError, path: Path | None = None) -> str:
     if exc.errno == errno.ENOENT and path is not None and path.parent.is_dir():
         return "this folder does not accept new files"  # e.g. /proc, some mounts
     return _REASONS.get(exc.errno or -1, (exc.strerror or str(exc)).lower())
-
-
-def _umask() -> int:
-    # Reading the umask with os.umask() briefly changes it for every thread; /proc does not.
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    return 0o022
 
 
 def check_targets(paths: list[Path], overwrite: bool) -> None:
@@ -64,7 +54,7 @@ def write_files(files: Mapping[Path | str, bytes], *, overwrite: bool = False) -
     check_targets(targets, overwrite)
     temps: list[str] = []
     current = targets[0] if targets else Path(".")
-    mode = 0o666 & ~_umask()
+    mode = new_file_mode()
     try:
         for path, data in items:
             current = path
@@ -109,7 +99,7 @@ def replace_folder(build: Callable[[Path], None], target: Path, *, overwrite: bo
     old: Path | None = None
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
-        os.chmod(tmp, 0o777 & ~_umask())
+        os.chmod(tmp, 0o777 & ~current_umask())
         build(tmp)
         if target.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=parent))

@@ -1,0 +1,6 @@
+"""Evaluation metrics (numpy): IoU, Chamfer-L1, F-score, normal consistency, part purity."""
+from .occupancy import iou
+from .parts import PartConsistency
+from .pointcloud import PointCloudScores, chamfer_l1, compare_point_clouds, fscore
+
+__all__ = ["iou", "PartConsistency", "PointCloudScores", "chamfer_l1", "compare_point_clouds", "fscore"]
