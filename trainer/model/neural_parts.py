@@ -16,7 +16,7 @@ PartMesh = tuple[np.ndarray, np.ndarray]  # (vertices (V, 3) float32, faces (T, 
 
 # Points per flow pass when no gradient is needed: keeps the (points x M x 2H) activations
 # cache-sized, which measured faster on CPU than one pass over everything (benchmarks/).
-INFERENCE_CHUNK = 2048
+INFERENCE_CHUNK = 1024
 
 
 def _require(section: Mapping[str, Any], key: str, allowed: tuple[str, ...], where: str) -> None:

@@ -1,0 +1,234 @@
+"""``np-viewer``: open models and shapes, see every predicted part in colour."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Sequence
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+DEFAULT_MODEL = ASSETS / "models" / "default.pt"
+DEFAULT_SHAPES = ASSETS / "shapes"
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must look like 1280x800, got {text!r}") from None
+    if not (64 <= w <= 8192 and 64 <= h <= 8192):
+        raise argparse.ArgumentTypeError(f"size {w}x{h} is out of range (64..8192 per side)")
+    return w, h
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="np-viewer",
+        description="Browse shapes and the parts a Neural Parts model predicts for them. With no "
+                    "arguments, opens the bundled default model on the bundled sample shapes.")
+    p.add_argument("inputs", nargs="*", metavar="SHAPE_OR_FOLDER",
+                   help="prepared datasets or shape folders, mesh files (OBJ, PLY, STL, OFF, GLB, GLTF), "
+                        "point clouds (PLY, XYZ, NPY) or folders of them (default: assets/shapes)")
+    p.add_argument("--checkpoint", "-c", metavar="PATH",
+                   help="model checkpoint: ours, or a published state dict (default: assets/models/default.pt)")
+    p.add_argument("--config", metavar="YAML", help="YAML config for a published state dict "
+                   "(default: the *.yaml beside it)")
+    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
+                   help="where the model runs; auto takes CUDA when available (default: auto)")
+    p.add_argument("--resolution", type=int, default=3, choices=range(0, 6), metavar="0-5",
+                   help="icosphere subdivision level of each part mesh (default: 3 = 642 vertices)")
+    p.add_argument("--shape", metavar="NAME_OR_INDEX", help="start on this shape")
+    p.add_argument("--overlay", choices=("none", "mesh", "points"), default="none",
+                   help="overlay the input shape (default: none)")
+    p.add_argument("--segmentation", action="store_true", help="start in segmentation mode")
+    p.add_argument("--no-legend", action="store_true", help="hide the legend")
+    p.add_argument("--screenshot", metavar="FILE.png",
+                   help="render the initial scene to a PNG and exit (no window interaction needed)")
+    p.add_argument("--size", type=parse_size, default=None, metavar="WxH",
+                   help="window size, e.g. 1280x800 (default: 1280x800)")
+    p.add_argument("--viewport-only", action="store_true",
+                   help="with --screenshot: write only the 3D view, not the panels")
+    p.add_argument("--gallery", metavar="RxC",
+                   help="open a linked gallery of R x C instances of the first dataset given "
+                        "(with --screenshot: write it and exit)")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.gallery:
+        return _run_gallery(args)
+    if args.screenshot:
+        return _run_screenshot(args)
+    return _run_interactive(args)
+
+
+def _run_gallery(args: argparse.Namespace) -> int:
+    from .gallery import cli_gallery, parse_grid
+    try:
+        rows, cols = parse_grid(args.gallery)
+    except ValueError as exc:
+        print(f"np-viewer: error: {exc}", file=sys.stderr)
+        return 2
+    return cli_gallery(rows, cols, args.checkpoint, args.inputs[0] if args.inputs else None,
+                       screenshot=args.screenshot, size=args.size, config=args.config, device=args.device,
+                       resolution=args.resolution)
+
+
+def _resolve_inputs(args: argparse.Namespace) -> tuple[list[str], str | None, list[str]]:
+    """(inputs, checkpoint, problems): the defaults when nothing was given."""
+    problems = []
+    inputs = list(args.inputs)
+    if not inputs:
+        if DEFAULT_SHAPES.exists():
+            inputs = [str(DEFAULT_SHAPES)]
+        else:
+            problems.append(f"the bundled sample shapes {DEFAULT_SHAPES} are missing; pass shapes to open")
+    checkpoint = args.checkpoint
+    if checkpoint is None:
+        if DEFAULT_MODEL.exists():
+            checkpoint = str(DEFAULT_MODEL)
+        else:
+            problems.append(f"the bundled default model {DEFAULT_MODEL} is missing; pass --checkpoint")
+    return inputs, checkpoint, problems
+
+
+def _build(args: argparse.Namespace, synchronous: bool):
+    from PySide6.QtWidgets import QApplication
+
+    from .document import Document
+    from .editing import install_editing
+    from .session import Session
+    from .widgets import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Neural Parts Studio")
+    doc = Document()
+    doc.view.update(resolution=args.resolution, overlay=args.overlay, segmentation=args.segmentation,
+                    show_legend=not args.no_legend)
+    session = Session(doc, device=args.device, synchronous=synchronous)
+    window = MainWindow(doc, session, dialogs=not synchronous)
+    install_editing(window)
+    window.resize(*(args.size or (1280, 800)))
+    window.fit_panels()
+    return app, doc, session, window
+
+
+def _select_start_shape(doc, wanted: str | None) -> None:  # noqa: ANN001
+    if not wanted or not len(doc.library):
+        return
+    entries = doc.library.entries
+    if wanted.isdigit() and int(wanted) < len(entries):
+        doc.library.set_current(int(wanted))
+        return
+    for i, e in enumerate(entries):
+        if wanted in (e.name, Path(e.path).name):
+            doc.library.set_current(i)
+            return
+    raise ValueError(f"no shape named {wanted!r} among the {len(entries)} opened")
+
+
+def _run_interactive(args: argparse.Namespace) -> int:
+    from .widgets.errors import install_excepthook
+
+    app, doc, session, window = _build(args, synchronous=False)
+    restore_hook = install_excepthook(show_dialog=True)
+    inputs, checkpoint, problems = _resolve_inputs(args)
+    window.show()
+    if problems:
+        doc.status.message = "; ".join(problems)
+    if checkpoint:
+        session.open_checkpoint(checkpoint, config=args.config)
+    if inputs:
+        session.open_paths(inputs)
+        if args.shape:
+            session.idle.connect(lambda: _start_shape_once(doc, args, window))
+    try:
+        return app.exec()
+    finally:
+        restore_hook()
+
+
+def _start_shape_once(doc, args, window) -> None:  # noqa: ANN001
+    if not args.shape or not len(doc.library):
+        return          # the shapes are not open yet (the model may have finished loading first)
+    wanted, args.shape = args.shape, None
+    try:
+        _select_start_shape(doc, wanted)
+    except ValueError as exc:
+        window.show_error("Cannot select shape", str(exc))
+
+
+def _run_screenshot(args: argparse.Namespace) -> int:
+    """Render the initial scene to a PNG; every problem is printed, naming the file, exit code 1."""
+    out = Path(args.screenshot)
+    if out.suffix.lower() != ".png":
+        print(f"np-viewer: error: screenshot {out} must be a .png file", file=sys.stderr)
+        return 2
+    if not out.parent.exists():
+        print(f"np-viewer: error: cannot write screenshot {out}: folder {out.parent} does not exist",
+              file=sys.stderr)
+        return 2
+    inputs, checkpoint, problems = _resolve_inputs(args)
+    if problems:
+        print(f"np-viewer: error: {'; '.join(problems)}", file=sys.stderr)
+        return 1
+    from .display import VirtualDisplay
+    display = VirtualDisplay()
+    try:
+        display.ensure()
+    except RuntimeError as exc:
+        print(f"np-viewer: error: cannot render {out}: {exc}", file=sys.stderr)
+        return 1
+    window = None
+    try:
+        app, doc, session, window = _build(args, synchronous=True)
+        errors: list[str] = []
+        session.error.connect(lambda title, msg: errors.append(msg))
+        session.config_needed.connect(
+            lambda p: errors.append(f"{p} is a published state dict and needs its YAML config (--config)"))
+        if args.viewport_only:      # the 3D view fills the window, so the PNG is exactly --size
+            window.set_panels_visible(False)
+        window.viewport.set_high_quality()
+        window.show()
+        app.processEvents()
+        if checkpoint:
+            session.open_checkpoint(checkpoint, config=args.config)
+        if not errors:
+            session.open_paths(inputs)
+        if not errors and args.shape:
+            _select_start_shape(doc, args.shape)
+        if errors:
+            print(f"np-viewer: error: no screenshot written to {out}: {errors[0]}", file=sys.stderr)
+            return 1
+        session.wait_thumbnails(60000)   # thumbnails are part of the picture
+        for _ in range(3):
+            app.processEvents()
+        from .screenshot import grab_window, write_png
+        img = grab_window(window, viewport_only=args.viewport_only)
+        write_png(img, out)
+        print(f"np-viewer: wrote {out} ({img.shape[1]}x{img.shape[0]})")
+        return 0
+    except Exception as exc:  # noqa: BLE001 - headless: one line naming the file, non-zero exit
+        print(f"np-viewer: error: no screenshot written to {out}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if window is not None:
+            window.shutdown()
+            window.close()
+        if display.process is not None:     # Qt must let go of the display before it goes away
+            _drop_qapplication()
+        display.stop()
+
+
+def _drop_qapplication() -> None:
+    from PySide6.QtWidgets import QApplication
+    app = QApplication.instance()
+    if app is not None:
+        import shiboken6
+        shiboken6.delete(app)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

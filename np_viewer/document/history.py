@@ -1,0 +1,121 @@
+"""Undo/redo: a linear stack of command objects (plain Python, no Qt).
+
+A command stores the exact state before and after it (values, not deltas), so undoing and redoing
+restores bit-identical matrices, colours and names however long the sequence.
+"""
+from __future__ import annotations
+
+from typing import Protocol
+
+from psygnal import Signal
+
+
+class Command(Protocol):
+    """What the history needs from an edit. ``redo`` applies it (also the first time), ``undo``
+    reverts it; ``text`` is what the history panel shows."""
+
+    text: str
+
+    def redo(self) -> None: ...
+
+    def undo(self) -> None: ...
+
+
+class History:
+    """``entries`` are the commands, oldest first; ``index`` is how many of them are applied.
+
+    Signals: ``changed()`` after every push, undo, redo, merge or clear.
+    """
+
+    changed = Signal()
+
+    def __init__(self, limit: int = 500) -> None:
+        self._commands: list[Command] = []
+        self._index = 0
+        self.limit = limit
+        self.applying = False     # True while a command runs (observers use it to tell edits apart)
+
+    # --- queries -----------------------------------------------------------------------------
+    @property
+    def entries(self) -> list[Command]:
+        return list(self._commands)
+
+    @property
+    def texts(self) -> list[str]:
+        return [c.text for c in self._commands]
+
+    @property
+    def index(self) -> int:
+        return self._index
+
+    def can_undo(self) -> bool:
+        return self._index > 0
+
+    def can_redo(self) -> bool:
+        return self._index < len(self._commands)
+
+    @property
+    def undo_text(self) -> str:
+        return self._commands[self._index - 1].text if self.can_undo() else ""
+
+    @property
+    def redo_text(self) -> str:
+        return self._commands[self._index].text if self.can_redo() else ""
+
+    def top(self) -> Command | None:
+        """The last applied command, if it is also the newest (nothing to redo)."""
+        return self._commands[-1] if self._commands and self._index == len(self._commands) else None
+
+    # --- changes -----------------------------------------------------------------------------
+    def push(self, command: Command, execute: bool = True) -> Command:
+        """Apply ``command`` (unless ``execute`` is False: it already happened) and record it.
+        Anything that could be redone is dropped."""
+        if execute:
+            self._run(command.redo)
+        del self._commands[self._index:]
+        self._commands.append(command)
+        if len(self._commands) > self.limit:
+            del self._commands[: len(self._commands) - self.limit]
+        self._index = len(self._commands)
+        self.changed.emit()
+        return command
+
+    def undo(self) -> bool:
+        if not self.can_undo():
+            return False
+        self._index -= 1
+        self._run(self._commands[self._index].undo)
+        self.changed.emit()
+        return True
+
+    def redo(self) -> bool:
+        if not self.can_redo():
+            return False
+        self._run(self._commands[self._index].redo)
+        self._index += 1
+        self.changed.emit()
+        return True
+
+    def goto(self, index: int) -> None:
+        """Undo or redo until exactly ``index`` commands are applied (the history panel's click)."""
+        index = max(0, min(index, len(self._commands)))
+        while self._index > index:
+            self.undo()
+        while self._index < index:
+            self.redo()
+
+    def notify_merged(self) -> None:
+        """The top command absorbed a later edit (see ``edits.FieldEdit.merge``)."""
+        self.changed.emit()
+
+    def clear(self) -> None:
+        if self._commands or self._index:
+            self._commands, self._index = [], 0
+            self.changed.emit()
+
+    def _run(self, fn) -> None:  # noqa: ANN001
+        self.applying = True
+        try:
+            fn()
+        finally:
+            self.applying = False

@@ -1,0 +1,64 @@
+"""Window and viewport screenshots (the VTK area is read from the plotter, the rest from Qt)."""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from PySide6.QtCore import QPoint
+from PySide6.QtGui import QImage, QPainter
+
+from trainer.fsutil import new_file_mode
+
+from .widgets import MainWindow
+
+
+def _qimage(img: np.ndarray) -> QImage:
+    img = np.ascontiguousarray(img[..., :3], dtype=np.uint8)
+    h, w = img.shape[:2]
+    return QImage(img.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+
+
+def _array(image: QImage) -> np.ndarray:
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    w, h, stride = image.width(), image.height(), image.bytesPerLine()
+    buf = np.frombuffer(image.constBits(), np.uint8, count=stride * h).reshape(h, stride)
+    return buf[:, : 3 * w].reshape(h, w, 3).copy()
+
+
+def grab_window(window: MainWindow, viewport_only: bool = False) -> np.ndarray:
+    """(H, W, 3) uint8 of the whole window (or only its 3D view)."""
+    view = window.viewport.screenshot()
+    if viewport_only:
+        return view
+    image = window.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
+    painter = QPainter(image)
+    try:
+        top_left = window.viewport.mapTo(window, QPoint(0, 0))
+        size = window.viewport.size()
+        dpr = image.devicePixelRatio() or 1.0
+        target = _qimage(view)
+        if (target.width(), target.height()) != (round(size.width() * dpr), round(size.height() * dpr)):
+            target = target.scaled(size.width(), size.height())
+        painter.drawImage(top_left, target)
+    finally:
+        painter.end()
+    return _array(image)
+
+
+def write_png(img: np.ndarray, path: str | Path) -> Path:
+    """Write atomically (temporary file in the same folder, then rename)."""
+    import imageio.v3 as iio
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
+    os.close(fd)
+    try:
+        iio.imwrite(tmp, img, extension=".png")
+        os.chmod(tmp, new_file_mode())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

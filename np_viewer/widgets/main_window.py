@@ -1,0 +1,229 @@
+"""The main window: viewport in the centre, shape browser left, parts and info right."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QLabel, QMainWindow, QProgressBar,
+                               QSpinBox, QToolBar, QWidget)
+
+from ..document import OVERLAY_MODES, Document
+from ..render import STANDARD_VIEWS
+from ..session import Session
+from .errors import show_error
+from .info_panel import InfoPanel
+from .parts_panel import PartsPanel
+from .shape_browser import ShapeBrowser
+from .viewport import Viewport
+
+SHAPE_FILTER = ("Shapes (*.obj *.ply *.stl *.off *.glb *.gltf *.xyz *.npy);;"
+                "Meshes (*.obj *.ply *.stl *.off *.glb *.gltf);;Point clouds (*.ply *.xyz *.npy);;All files (*)")
+MODEL_FILTER = "Checkpoints (*.pt *.pth *.ckpt *.tar);;All files (*)"
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, document: Document, session: Session, parent: QWidget | None = None,
+                 dialogs: bool = True) -> None:
+        super().__init__(parent)
+        self.dialogs = dialogs      # False for --screenshot: nothing may wait for a person
+        self.doc = document
+        self.session = session
+        self.setWindowTitle("Neural Parts Studio")
+        self.viewport = Viewport(document, self)
+        self.setCentralWidget(self.viewport)
+        self.browser = ShapeBrowser(document)
+        self.parts_panel = PartsPanel(document)
+        self.info_panel = InfoPanel(document)
+        self.shapes_dock = self._dock("Shapes", self.browser, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.parts_dock = self._dock("Parts", self.parts_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.info_dock = self._dock("Info", self.info_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self._build_toolbar()
+        self._build_menus()
+        self._build_status_bar()
+        session.error.connect(self.show_error)
+        session.config_needed.connect(self._ask_config)
+        document.assembly.reset.connect(self._update_title)
+        document.view.changed.connect(self._sync_view_controls)
+        self._closed = False
+
+    # --- layout -------------------------------------------------------------------------------
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock-{title.lower()}")
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable |
+                         QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _action(self, text: str, slot, shortcut: str | None = None, checkable: bool = False,
+                tip: str = "") -> QAction:
+        act = QAction(text, self)
+        if shortcut:
+            act.setShortcut(QKeySequence(shortcut))
+        act.setCheckable(checkable)
+        if tip:
+            act.setToolTip(tip)
+        (act.toggled if checkable else act.triggered).connect(slot)
+        return act
+
+    def _build_toolbar(self) -> None:
+        v = self.doc.view
+        tb = QToolBar("View", self)
+        tb.setObjectName("view-toolbar")
+        self.addToolBar(tb)
+        self.act_fit = self._action("Fit", self.viewport.renderer.fit, "F", tip="Fit the scene in view")
+        self.act_reset = self._action("Reset", lambda: self.viewport.renderer.set_view("iso"), "R",
+                                      tip="Default three-quarter view")
+        tb.addAction(self.act_fit)
+        tb.addAction(self.act_reset)
+        self.view_actions = {}
+        for name in [n for n in STANDARD_VIEWS if n != "iso"]:
+            act = self._action(name.upper(), lambda _=False, n=name: self.viewport.renderer.set_view(n),
+                               tip=f"Look along {name}")
+            self.view_actions[name] = act
+            tb.addAction(act)
+        tb.addSeparator()
+        self.act_wireframe = self._action("Wireframe", lambda on: setattr(v, "wireframe", on), "W", True)
+        self.act_edges = self._action("Edges", lambda on: setattr(v, "show_edges", on), "E", True)
+        self.act_legend = self._action("Legend", lambda on: setattr(v, "show_legend", on), "L", True)
+        self.act_segment = self._action("Segment", lambda on: setattr(v, "segmentation", on), "S", True,
+                                        tip="Colour the input by the primitive that owns each point")
+        for act in (self.act_wireframe, self.act_edges, self.act_legend, self.act_segment):
+            tb.addAction(act)
+        tb.addSeparator()
+        tb.addWidget(QLabel(" Input: "))
+        self.overlay_box = QComboBox()
+        self.overlay_box.addItems(list(OVERLAY_MODES))
+        self.overlay_box.setToolTip("Overlay the input: translucent mesh or its points")
+        self.overlay_box.currentTextChanged.connect(lambda t: setattr(v, "overlay", t))
+        tb.addWidget(self.overlay_box)
+        tb.addWidget(QLabel(" Mesh level: "))
+        self.resolution_box = QSpinBox()
+        self.resolution_box.setRange(0, 5)
+        self.resolution_box.setToolTip("Icosphere subdivision of each part (3 = 642 vertices)")
+        self.resolution_box.valueChanged.connect(lambda n: setattr(v, "resolution", int(n)))
+        tb.addWidget(self.resolution_box)
+        self._sync_view_controls()
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self._action("Open shapes…", self._open_shapes_dialog, "Ctrl+O"))
+        file_menu.addAction(self._action("Open folder or dataset…", self._open_folder_dialog, "Ctrl+Shift+O"))
+        file_menu.addAction(self._action("Open model…", self._open_model_dialog, "Ctrl+M"))
+        file_menu.addSeparator()
+        file_menu.addAction(self._action("Quit", self.close, "Ctrl+Q"))
+        view_menu = bar.addMenu("&View")
+        for act in (self.act_fit, self.act_reset, *self.view_actions.values()):
+            view_menu.addAction(act)
+        view_menu.addSeparator()
+        for act in (self.act_wireframe, self.act_edges, self.act_legend, self.act_segment):
+            view_menu.addAction(act)
+        shapes_menu = bar.addMenu("&Shapes")
+        self.act_next = self._action("Next shape", lambda: self.doc.library.step(1), "PgDown")
+        self.act_prev = self._action("Previous shape", lambda: self.doc.library.step(-1), "PgUp")
+        shapes_menu.addAction(self.act_next)
+        shapes_menu.addAction(self.act_prev)
+
+    def _build_status_bar(self) -> None:
+        sb = self.statusBar()
+        self.status_label = QLabel("")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.setMaximumWidth(120)
+        self.progress.setVisible(False)
+        self.device_label = QLabel("")
+        sb.addWidget(self.status_label, 1)
+        sb.addPermanentWidget(self.progress)
+        sb.addPermanentWidget(self.device_label)
+        self.doc.status.changed.connect(self._on_status)
+        self._on_status("", None)
+
+    def fit_panels(self) -> None:
+        """Give the side panels a share of the window width that leaves the 3D view the most room."""
+        w = max(self.width(), 400)
+        self.resizeDocks([self.shapes_dock, self.parts_dock], [int(0.18 * w), int(0.25 * w)],
+                         Qt.Orientation.Horizontal)
+        h = max(self.height(), 300)
+        self.resizeDocks([self.parts_dock, self.info_dock], [int(0.4 * h), int(0.6 * h)],
+                         Qt.Orientation.Vertical)
+
+    def set_panels_visible(self, on: bool) -> None:
+        """Show or hide everything but the 3D view (docks, toolbar, menu and status bars)."""
+        for w in (*self.findChildren(QDockWidget), *self.findChildren(QToolBar), self.menuBar(), self.statusBar()):
+            w.setVisible(on)
+
+    # --- document -> widgets ------------------------------------------------------------------
+    def _on_status(self, field: str, value: object) -> None:
+        s = self.doc.status
+        self.status_label.setText(s.message)
+        if self.progress.isHidden() == bool(s.busy):     # re-layout the status bar only on change
+            self.progress.setVisible(bool(s.busy))
+        text = f"Device: {s.device}" if s.device else "No model"
+        self.device_label.setText(text + (" (CUDA unavailable)" if s.device_note else ""))
+        self.device_label.setToolTip(s.device_note)
+
+    def _sync_view_controls(self, *_: object) -> None:
+        v = self.doc.view
+        for act, on in ((self.act_wireframe, v.wireframe), (self.act_edges, v.show_edges),
+                        (self.act_legend, v.show_legend), (self.act_segment, v.segmentation)):
+            act.blockSignals(True)
+            act.setChecked(bool(on))
+            act.blockSignals(False)
+        for w, setter in ((self.overlay_box, lambda: self.overlay_box.setCurrentText(v.overlay)),
+                          (self.resolution_box, lambda: self.resolution_box.setValue(int(v.resolution)))):
+            w.blockSignals(True)
+            setter()
+            w.blockSignals(False)
+
+    def _update_title(self) -> None:
+        info = self.doc.assembly.info
+        parts = [p for p in (info.shape_name, info.model_name) if p]
+        self.setWindowTitle("Neural Parts Studio" + (f" – {' · '.join(parts)}" if parts else ""))
+
+    # --- actions ------------------------------------------------------------------------------
+    def show_error(self, title: str, message: str) -> None:
+        if self.dialogs:
+            show_error(self, title, message)
+
+    def _open_shapes_dialog(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(self, "Open shapes", "", SHAPE_FILTER)
+        if files:
+            self.session.open_paths(files)
+
+    def _open_folder_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open a folder of shapes or a prepared dataset")
+        if folder:
+            self.session.open_paths([folder])
+
+    def _open_model_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open model checkpoint", "", MODEL_FILTER)
+        if path:
+            self.session.open_checkpoint(path)
+
+    def _ask_config(self, checkpoint: str) -> None:
+        """A published state dict with no YAML beside it: ask for its config."""
+        path, _ = QFileDialog.getOpenFileName(
+            self, f"YAML config for {Path(checkpoint).name}", str(Path(checkpoint).parent),
+            "YAML config (*.yaml *.yml);;All files (*)")
+        if path:
+            self.session.open_checkpoint(checkpoint, config=path)
+        else:
+            self.show_error("Cannot open model", f"{checkpoint} is a published state dict and needs its YAML config.")
+
+    # --- shutdown -----------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Stop background work and close the plotter (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        if (editing := getattr(self, "editing", None)) is not None:
+            editing.detach()  # waits for a running swap and removes the gizmo before the plotter goes
+        self.session.shutdown()
+        self.viewport.close_plotter()
