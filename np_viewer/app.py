@@ -217,17 +217,7 @@ def _run_screenshot(args: argparse.Namespace) -> int:
         if window is not None:
             window.shutdown()
             window.close()
-        if display.process is not None:     # Qt must let go of the display before it goes away
-            _drop_qapplication()
         display.stop()
-
-
-def _drop_qapplication() -> None:
-    from PySide6.QtWidgets import QApplication
-    app = QApplication.instance()
-    if app is not None:
-        import shiboken6
-        shiboken6.delete(app)
 
 
 if __name__ == "__main__":

@@ -31,10 +31,22 @@ class VirtualDisplay:
         os.environ["DISPLAY"] = f":{number}"
 
     def stop(self) -> None:
+        """Stop the Xvfb this object started; Qt must let go of the display before it goes away."""
         if self.process is not None:
+            _drop_qapplication()
             self.process.terminate()
             try:
                 self.process.wait(5)
             except subprocess.TimeoutExpired:
                 self.process.kill()
             self.process = None
+
+
+def _drop_qapplication() -> None:
+    if "PySide6.QtWidgets" not in sys.modules:
+        return
+    from PySide6.QtWidgets import QApplication
+    app = QApplication.instance()
+    if app is not None:
+        import shiboken6
+        shiboken6.delete(app)

@@ -103,3 +103,17 @@ def test_interactive_start_on_a_named_shape(qtbot, monkeypatch, tiny_checkpoint,
         assert len(doc.assembly) == 4
     finally:
         window.close()
+
+
+@pytest.mark.parametrize("mode", [[], ["--gallery", "1x2"]])
+def test_screenshot_without_display_starts_its_own_and_exits_zero(tmp_path, tiny_checkpoint, shape_dir, mode):
+    """With no DISPLAY the command starts Xvfb itself; tearing it down must not fail the run."""
+    import os
+
+    out = tmp_path / "own-display.png"
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    r = subprocess.run([sys.executable, "-m", "np_viewer.app", str(shape_dir), "--checkpoint", str(tiny_checkpoint),
+                        *mode, "--screenshot", str(out), "--size", "320x240"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=120, env={**env, "OMP_NUM_THREADS": "1"})
+    assert r.returncode == 0, r.stderr
+    assert out.is_file()

@@ -1,0 +1,102 @@
+"""Open 'inside the model' from the command line (and write its picture for the docs)."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_SIZE = (1100, 750)
+
+
+def cli_explore(checkpoint: str | Path | None = None, dataset: str | Path | None = None,
+                screenshot: str | Path | None = None, size: tuple[int, int] | None = None,
+                pair: tuple[int, int] = (0, 1), t: float = 0.5, category: str | None = None,
+                slice_origin: tuple[float, float, float] | None = (0.0, 0.0, 0.0),
+                slice_normal: tuple[float, float, float] = (0.0, 0.0, 1.0), device: str = "auto") -> int:
+    """Blend shapes ``pair`` of ``dataset`` (bundled shapes by default) at ``t``, with the slice
+    plane at ``slice_origin`` (None: no plane). With ``screenshot``: write the PNG and return 0, or
+    print one error line and return 1 (2 for bad arguments)."""
+    from ..app import DEFAULT_MODEL, DEFAULT_SHAPES
+    checkpoint = Path(checkpoint) if checkpoint else DEFAULT_MODEL
+    dataset = Path(dataset) if dataset else DEFAULT_SHAPES
+    out = Path(screenshot) if screenshot else None
+    problems = [f"{what} {p} does not exist" for what, p in (("checkpoint", checkpoint), ("dataset", dataset))
+                if not p.exists()]
+    if out is not None and (out.suffix.lower() != ".png" or not out.parent.exists()):
+        problems.insert(0, f"cannot write screenshot {out} (needs a .png name in an existing folder)")
+    if problems:
+        print(f"np-viewer: error: {'; '.join(problems)}", file=sys.stderr)
+        return 2
+    display = None
+    if out is not None:
+        from ..display import VirtualDisplay
+        display = VirtualDisplay()
+        try:
+            display.ensure()
+        except RuntimeError as exc:
+            print(f"np-viewer: error: cannot render {out}: {exc}", file=sys.stderr)
+            return 1
+    window = None
+    try:
+        from PySide6.QtWidgets import QApplication
+
+        from trainer.inference import Predictor, list_shapes
+
+        from ..document import ShapeEntry
+        from .window import ExploreWindow
+        app = QApplication.instance() or QApplication(sys.argv[:1])
+        refs = [r for r in list_shapes(dataset) if category is None or r.category == category]
+        if len(refs) < 1 or max(pair) >= len(refs) or min(pair) < 0:
+            raise ValueError(f"shapes {pair} are not among the {len(refs)} shapes of {dataset}")
+        window = ExploreWindow(Predictor(checkpoint, device=device),
+                               [ShapeEntry(r.path, r.name, r.category) for r in refs],
+                               synchronous=out is not None)
+        window.resize(*(size or DEFAULT_SIZE))
+        window.show()
+        app.processEvents()
+        window.set_pair(*pair)
+        window.set_t(t)
+        if slice_origin is not None:
+            window.set_slice(slice_origin, slice_normal)
+        if out is None:
+            return app.exec()
+        for _ in range(3):
+            app.processEvents()
+        from ..screenshot import write_png
+        img = grab(window)
+        write_png(img, out)
+        print(f"np-viewer: wrote {out} ({img.shape[1]}x{img.shape[0]})")
+        return 0
+    except Exception as exc:  # noqa: BLE001 - one line naming the file, non-zero exit
+        target = f"no screenshot written to {out}: " if out is not None else ""
+        print(f"np-viewer: error: {target}{str(exc).splitlines()[0] if str(exc) else exc!r}", file=sys.stderr)
+        return 1
+    finally:
+        if window is not None and out is not None:
+            window.shutdown()
+            window.close()
+        if display is not None:
+            display.stop()
+
+
+def grab(window) -> np.ndarray:  # noqa: ANN001 - an ExploreWindow
+    """(H, W, 3) uint8 of the window: Qt draws the controls, VTK the 3D view."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QImage, QPainter
+    view = np.ascontiguousarray(np.asarray(window.plotter.screenshot(return_img=True))[..., :3])
+    image = window.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
+    painter = QPainter(image)
+    try:
+        h, w = view.shape[:2]
+        target = QImage(view.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+        size = window.plotter.size()
+        if (target.width(), target.height()) != (size.width(), size.height()):
+            target = target.scaled(size.width(), size.height())
+        painter.drawImage(window.plotter.mapTo(window, QPoint(0, 0)), target)
+    finally:
+        painter.end()
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    w, h, stride = image.width(), image.height(), image.bytesPerLine()
+    buf = np.frombuffer(image.constBits(), np.uint8, count=stride * h).reshape(h, stride)
+    return buf[:, : 3 * w].reshape(h, w, 3).copy()

@@ -1,0 +1,138 @@
+"""``np-viewer --gallery RxC [--screenshot FILE.png]``: open straight into the gallery."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+DEFAULT_SIZE = (1600, 1000)
+
+
+def cli_gallery(rows: int, cols: int, checkpoint: str | Path | None, dataset: str | Path | None,
+                screenshot: str | Path | None = None, size: tuple[int, int] | None = None,
+                split: str | None = None, config: str | Path | None = None, device: str = "auto",
+                resolution: int = 3, category: str | None = None) -> int:
+    """Open the gallery (``checkpoint``/``dataset`` default to the bundled model and shapes). With
+    ``screenshot``: render the first page to that PNG and return (0 written, 1 failed, 2 bad
+    arguments); nothing waits for a person and every problem is printed naming the file."""
+    from ..app import DEFAULT_MODEL, DEFAULT_SHAPES
+    from .model import _check_side
+
+    try:
+        rows, cols = _check_side(rows, "rows"), _check_side(cols, "cols")
+    except ValueError as exc:
+        print(f"np-viewer: error: {exc}", file=sys.stderr)
+        return 2
+    checkpoint = Path(checkpoint) if checkpoint else DEFAULT_MODEL
+    dataset = Path(dataset) if dataset else DEFAULT_SHAPES
+    problems = [f"{what} {p} does not exist" for what, p in (("checkpoint", checkpoint), ("dataset", dataset))
+                if not p.exists()]
+    out = Path(screenshot) if screenshot else None
+    if out is not None:
+        if out.suffix.lower() != ".png":
+            problems.insert(0, f"screenshot {out} must be a .png file")
+        elif not out.parent.exists():
+            problems.insert(0, f"cannot write screenshot {out}: folder {out.parent} does not exist")
+    if problems:
+        print(f"np-viewer: error: {'; '.join(problems)}", file=sys.stderr)
+        return 2
+    if out is None:
+        return _interactive(rows, cols, checkpoint, dataset, size, split, config, device, resolution, category)
+    return _screenshot(rows, cols, checkpoint, dataset, out, size, split, config, device, resolution, category)
+
+
+def _app():
+    from PySide6.QtWidgets import QApplication
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Neural Parts Studio")
+    return app
+
+
+def _interactive(rows, cols, checkpoint, dataset, size, split, config, device, resolution, category) -> int:  # noqa: ANN001
+    from ..widgets.errors import install_excepthook
+    from .window import GalleryWindow
+    app = _app()
+    install_excepthook(show_dialog=True)
+    window = GalleryWindow(rows, cols, resolution=resolution)
+    window.resize(*(size or DEFAULT_SIZE))
+    window.show()
+    window.open_checkpoint(checkpoint, config=config, device=device)
+    window.open_dataset(dataset, split, category)
+    return app.exec()
+
+
+def _screenshot(rows, cols, checkpoint, dataset, out: Path, size, split, config, device, resolution,  # noqa: ANN001
+                category) -> int:
+    from ..display import VirtualDisplay
+    display = VirtualDisplay()
+    try:
+        display.ensure()
+    except RuntimeError as exc:
+        print(f"np-viewer: error: cannot render {out}: {exc}", file=sys.stderr)
+        return 1
+    window = None
+    try:
+        from trainer.inference import Predictor
+
+        from .window import GalleryWindow
+        app = _app()
+        errors: list[str] = []
+        window = GalleryWindow(rows, cols, resolution=resolution, synchronous=True, show_dialogs=False)
+        window.error.connect(lambda title, msg: errors.append(f"{title}: {msg}"))
+        window.resize(*(size or DEFAULT_SIZE))
+        window.show()
+        app.processEvents()
+        try:
+            window.set_predictor(Predictor(checkpoint, config=config, device=device))
+        except Exception as exc:  # noqa: BLE001 - reported below, naming the file
+            errors.append(f"cannot open model {checkpoint}: {str(exc).splitlines()[0] if str(exc) else exc!r}")
+        if not errors:
+            window.open_dataset(dataset, split, category)
+        failed = [c for c in window.model.cells if c.error]
+        if failed and not errors:
+            errors.append(f"{failed[0].entry.path}: {failed[0].error}")
+        if errors:
+            print(f"np-viewer: error: no screenshot written to {out}: {errors[0]}", file=sys.stderr)
+            return 1
+        if window.model.cells:
+            window.model.set_highlight(0)
+        for _ in range(3):
+            app.processEvents()
+        img = grab(window)
+        from ..screenshot import write_png
+        write_png(img, out)
+        print(f"np-viewer: wrote {out} ({img.shape[1]}x{img.shape[0]})")
+        return 0
+    except Exception as exc:  # noqa: BLE001 - headless: one line naming the file, non-zero exit
+        print(f"np-viewer: error: no screenshot written to {out}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if window is not None:
+            window.shutdown()
+            window.close()
+        display.stop()
+
+
+def grab(window, view_only: bool = False) -> np.ndarray:  # noqa: ANN001 - a GalleryWindow
+    """(H, W, 3) uint8 picture of the window: Qt draws the panels, VTK the 3D view."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QImage, QPainter
+    view = window.view.screenshot()
+    if view_only:
+        return view
+    image = window.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
+    painter = QPainter(image)
+    try:
+        h, w = view.shape[:2]
+        target = QImage(np.ascontiguousarray(view).data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
+        size = window.view.size()
+        if (target.width(), target.height()) != (size.width(), size.height()):
+            target = target.scaled(size.width(), size.height())
+        painter.drawImage(window.view.mapTo(window, QPoint(0, 0)), target)
+    finally:
+        painter.end()
+    image = image.convertToFormat(QImage.Format.Format_RGB888)
+    w, h, stride = image.width(), image.height(), image.bytesPerLine()
+    buf = np.frombuffer(image.constBits(), np.uint8, count=stride * h).reshape(h, stride)
+    return buf[:, : 3 * w].reshape(h, w, 3).copy()

@@ -1,0 +1,46 @@
+"""``np-viewer --gallery RxC --screenshot FILE.png`` (cli_gallery): writes the picture and returns."""
+from __future__ import annotations
+
+import imageio.v3 as iio
+
+from np_viewer.render.pixels import colour_mask
+from trainer.palette import part_colour
+
+
+def test_gallery_screenshot_shows_every_primitive_colour(qapp, tiny_checkpoint, tiny_dataset, tmp_path, capsys):
+    from np_viewer.gallery import cli_gallery
+    out = tmp_path / "gallery.png"
+    rc = cli_gallery(2, 3, tiny_checkpoint, tiny_dataset, screenshot=out, size=(900, 600))
+    assert rc == 0, capsys.readouterr().err
+    img = iio.imread(out)
+    assert img.shape[:2] == (600, 900)
+    for k in range(4):
+        assert colour_mask(img, part_colour(k)).sum() > 50, f"primitive {k} not visible"
+
+
+def test_gallery_screenshot_errors_name_the_file_and_write_nothing(qapp, tiny_dataset, tmp_path, capsys):
+    from np_viewer.gallery import cli_gallery
+    bad = tmp_path / "broken.pt"
+    bad.write_bytes(b"not a checkpoint")
+    out = tmp_path / "gallery.png"
+    assert cli_gallery(2, 2, bad, tiny_dataset, screenshot=out) == 1
+    err = capsys.readouterr().err
+    assert "broken.pt" in err and err.count("\n") == 1 and not out.exists()
+    assert cli_gallery(2, 2, bad, tmp_path / "missing", screenshot=out) == 2
+    assert "missing" in capsys.readouterr().err
+    assert cli_gallery(0, 2, bad, tiny_dataset, screenshot=out) == 2
+    assert "rows" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_inside_the_model_screenshot(qapp, tiny_checkpoint, tiny_dataset, tmp_path, capsys):
+    from np_viewer.explore import cli_explore
+    out = tmp_path / "inside.png"
+    rc = cli_explore(tiny_checkpoint, tiny_dataset, screenshot=out, size=(640, 480), pair=(0, 2), t=0.25,
+                     category="humanoid")
+    assert rc == 0, capsys.readouterr().err
+    img = iio.imread(out)
+    assert img.shape[:2] == (480, 640)
+    assert any(colour_mask(img, part_colour(k)).sum() > 20 for k in range(4))
+    assert cli_explore(tiny_checkpoint, tiny_dataset, screenshot=tmp_path / "x.png", pair=(0, 99)) == 1
+    assert "99" in capsys.readouterr().err and not (tmp_path / "x.png").exists()
