@@ -20,7 +20,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Train a Neural Parts model. Writes OUT_DIR/config.yaml, log.csv, tensorboard/, "
                     "checkpoints/step_*.pt, last.pt (latest) and model.pt (final). Ctrl-C saves a "
                     "checkpoint and exits; --resume continues exactly where it stopped. For several "
-                    "processes or machines run it under torchrun (see docs/training.md).",
+                    "processes or machines run it under torchrun (see README.md, 'Training and evaluation').",
     )
     p.add_argument("config", help="YAML config in the published Neural Parts schema")
     p.add_argument("out_dir", help="output directory (created if missing)")

@@ -164,7 +164,7 @@ def test_edits_made_by_panels_are_recorded_grouped_and_undoable():
 def test_undo_delete_uses_assembly_insert_parts_when_it_exists():
     from np_viewer.document import Assembly
 
-    class InsertingAssembly(Assembly):       # the optional hook described in docs/editing.md
+    class InsertingAssembly(Assembly):       # Assembly.insert_parts, the undo-of-delete hook
         added: list = []
 
         def insert_parts(self, parts, positions):  # noqa: ANN001

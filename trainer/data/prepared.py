@@ -8,7 +8,7 @@ A shape directory holds
                face_part_labels (T,) int32 and voxels_32 (packed bits of a 32^3 bool grid)
   mesh.ply     the normalised mesh
   views/       optional rendered views NNN.png with cameras.json
-See docs/data.md for the full description; it is a contract other tools write to.
+See README.md ("The prepared format") for the full description; it is a contract other tools write to.
 """
 from __future__ import annotations
 

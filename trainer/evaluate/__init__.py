@@ -20,7 +20,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Evaluate a Neural Parts checkpoint on a prepared dataset (np-prepare output): "
                     "volumetric IoU, Chamfer-L1, F-score@1%% and normal consistency on the union of the "
                     "primitive meshes, plus part purity where the shapes have part labels. "
-                    "See docs/training.md for exactly how each number is computed.",
+                    "See README.md ('Evaluate') for exactly how each number is computed.",
     )
     p.add_argument("checkpoint", help="our checkpoint (.pt), or a published state dict with --config")
     p.add_argument("dataset", help="prepared dataset directory")

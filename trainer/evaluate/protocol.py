@@ -1,7 +1,7 @@
 """The evaluation protocol, per shape.
 
 All quantities are in the prepared data's normalised frame (the shape fits the
-[-0.5, 0.5]^3 box; see docs/data.md), so distances are comparable across shapes.
+[-0.5, 0.5]^3 box; see README.md, "Data"), so distances are comparable across shapes.
 
 - Prediction surface: the surface of the *union* of the primitive meshes. Each
   primitive's mesh (icosphere of subdivision ``mesh_resolution`` pushed through the flow)

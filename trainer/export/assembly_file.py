@@ -8,7 +8,7 @@ Layout (format version 1)::
 
 ``assembly.json`` holds the references (checkpoint, shape) and each part's state; the PLY
 files hold each part's own mesh (float32 vertices, before its transform), so reopening
-reproduces every array bit for bit. The full field list is in docs/export.md.
+reproduces every array bit for bit. The full field list is in README.md ("Saved assemblies").
 """
 from __future__ import annotations
 
