@@ -33,7 +33,7 @@ from trainer.data.prepare import main as np_prepare  # noqa: E402
 from trainer.data.sampling import sample_near_surface, sample_uniform_box  # noqa: E402
 from trainer.data.synthetic import generate  # noqa: E402
 
-SHARED = Path(os.environ.get("NP_SHARED_DATA", "/work/shared/data"))
+SHARED = Path(os.environ.get("NP_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 
 
 def table(headers: list[str], rows: list[list[object]]) -> str:

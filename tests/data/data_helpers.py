@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-SHARED_DATA = Path(os.environ.get("NP_SHARED_DATA", "/work/shared/data"))
+SHARED_DATA = Path(os.environ.get("NP_SHARED_DATA", Path(__file__).resolve().parents[3] / "shared" / "data"))
 
 
 def shared_meshes() -> list[Path]:
