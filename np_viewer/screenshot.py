@@ -9,6 +9,7 @@ import numpy as np
 
 from PySide6.QtCore import QPoint
 from PySide6.QtGui import QImage, QPainter
+from PySide6.QtWidgets import QWidget
 
 from trainer.fsutil import new_file_mode
 
@@ -28,24 +29,28 @@ def _array(image: QImage) -> np.ndarray:
     return buf[:, : 3 * w].reshape(h, w, 3).copy()
 
 
-def grab_window(window: MainWindow, viewport_only: bool = False) -> np.ndarray:
-    """(H, W, 3) uint8 of the whole window (or only its 3D view)."""
-    view = window.viewport.screenshot()
-    if viewport_only:
-        return view
+def compose(window: QWidget, view: QWidget, view_pixels: np.ndarray) -> np.ndarray:
+    """(H, W, 3) uint8 of ``window``: Qt draws the widgets, and the VTK pixels of ``view`` (which Qt
+    cannot grab from an OpenGL surface) are painted in at the view's position."""
     image = window.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
     painter = QPainter(image)
     try:
-        top_left = window.viewport.mapTo(window, QPoint(0, 0))
-        size = window.viewport.size()
+        top_left = view.mapTo(window, QPoint(0, 0))
+        size = view.size()
         dpr = image.devicePixelRatio() or 1.0
-        target = _qimage(view)
+        target = _qimage(view_pixels)
         if (target.width(), target.height()) != (round(size.width() * dpr), round(size.height() * dpr)):
             target = target.scaled(size.width(), size.height())
         painter.drawImage(top_left, target)
     finally:
         painter.end()
     return _array(image)
+
+
+def grab_window(window: MainWindow, viewport_only: bool = False) -> np.ndarray:
+    """(H, W, 3) uint8 of the whole window (or only its 3D view)."""
+    view = window.viewport.screenshot()
+    return view if viewport_only else compose(window, window.viewport, view)
 
 
 def write_png(img: np.ndarray, path: str | Path) -> Path:

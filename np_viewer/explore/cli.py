@@ -82,21 +82,6 @@ def cli_explore(checkpoint: str | Path | None = None, dataset: str | Path | None
 
 def grab(window) -> np.ndarray:  # noqa: ANN001 - an ExploreWindow
     """(H, W, 3) uint8 of the window: Qt draws the controls, VTK the 3D view."""
-    from PySide6.QtCore import QPoint
-    from PySide6.QtGui import QImage, QPainter
+    from ..screenshot import compose
     view = np.ascontiguousarray(np.asarray(window.plotter.screenshot(return_img=True))[..., :3])
-    image = window.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
-    painter = QPainter(image)
-    try:
-        h, w = view.shape[:2]
-        target = QImage(view.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
-        size = window.plotter.size()
-        if (target.width(), target.height()) != (size.width(), size.height()):
-            target = target.scaled(size.width(), size.height())
-        painter.drawImage(window.plotter.mapTo(window, QPoint(0, 0)), target)
-    finally:
-        painter.end()
-    image = image.convertToFormat(QImage.Format.Format_RGB888)
-    w, h, stride = image.width(), image.height(), image.bytesPerLine()
-    buf = np.frombuffer(image.constBits(), np.uint8, count=stride * h).reshape(h, stride)
-    return buf[:, : 3 * w].reshape(h, w, 3).copy()
+    return compose(window, window.plotter, view)

@@ -116,23 +116,6 @@ def _screenshot(rows, cols, checkpoint, dataset, out: Path, size, split, config,
 
 def grab(window, view_only: bool = False) -> np.ndarray:  # noqa: ANN001 - a GalleryWindow
     """(H, W, 3) uint8 picture of the window: Qt draws the panels, VTK the 3D view."""
-    from PySide6.QtCore import QPoint
-    from PySide6.QtGui import QImage, QPainter
+    from ..screenshot import compose
     view = window.view.screenshot()
-    if view_only:
-        return view
-    image = window.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
-    painter = QPainter(image)
-    try:
-        h, w = view.shape[:2]
-        target = QImage(np.ascontiguousarray(view).data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
-        size = window.view.size()
-        if (target.width(), target.height()) != (size.width(), size.height()):
-            target = target.scaled(size.width(), size.height())
-        painter.drawImage(window.view.mapTo(window, QPoint(0, 0)), target)
-    finally:
-        painter.end()
-    image = image.convertToFormat(QImage.Format.Format_RGB888)
-    w, h, stride = image.width(), image.height(), image.bytesPerLine()
-    buf = np.frombuffer(image.constBits(), np.uint8, count=stride * h).reshape(h, stride)
-    return buf[:, : 3 * w].reshape(h, w, 3).copy()
+    return view if view_only else compose(window, window.view, view)
