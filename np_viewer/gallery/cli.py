@@ -59,7 +59,14 @@ def _interactive(rows, cols, checkpoint, dataset, size, split, config, device, r
     window.show()
     window.open_checkpoint(checkpoint, config=config, device=device)
     window.open_dataset(dataset, split, category)
-    return app.exec()
+    from .link import open_main_view
+    main_windows = []       # kept alive while the gallery runs
+    window.open_instance.connect(lambda path: main_windows.append(open_main_view(path, checkpoint, config, device)))
+    try:
+        return app.exec()
+    finally:
+        for main in main_windows:
+            main.shutdown()
 
 
 def _screenshot(rows, cols, checkpoint, dataset, out: Path, size, split, config, device, resolution,  # noqa: ANN001

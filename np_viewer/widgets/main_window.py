@@ -225,5 +225,8 @@ class MainWindow(QMainWindow):
         self._closed = True
         if (editing := getattr(self, "editing", None)) is not None:
             editing.detach()  # waits for a running swap and removes the gizmo before the plotter goes
+        if (gallery := getattr(self, "gallery", None)) is not None:
+            gallery.shutdown()
+            gallery.close()
         self.session.shutdown()
         self.viewport.close_plotter()
