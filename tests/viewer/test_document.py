@@ -133,3 +133,16 @@ def test_library_current_and_step():
     assert doc.library.categories() == ["c", "d"]
     with pytest.raises(IndexError):
         doc.library.set_current(3)
+
+
+def test_garbage_collection_is_paused_only_while_pool_jobs_run(qtbot):
+    import gc
+
+    from np_viewer.workers import JobRunner
+
+    runner = JobRunner()
+    seen, done = [], []
+    runner.submit(lambda report: seen.append(gc.isenabled()), done.append, lambda exc, tb: done.append(exc))
+    qtbot.waitUntil(lambda: bool(done), timeout=10000)
+    assert seen == [False]
+    assert gc.isenabled()
