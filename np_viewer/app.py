@@ -176,12 +176,9 @@ def _run_screenshot(args: argparse.Namespace) -> int:
     if problems:
         print(f"np-viewer: error: {'; '.join(problems)}", file=sys.stderr)
         return 1
-    from .display import VirtualDisplay
-    display = VirtualDisplay()
-    try:
-        display.ensure()
-    except RuntimeError as exc:
-        print(f"np-viewer: error: cannot render {out}: {exc}", file=sys.stderr)
+    from .display import start_headless
+    display = start_headless(out)
+    if display is None:
         return 1
     window = None
     try:

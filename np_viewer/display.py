@@ -7,6 +7,18 @@ import subprocess
 import sys
 
 
+def start_headless(out: object) -> "VirtualDisplay | None":
+    """A display for rendering ``out`` with nobody at the screen (started when there is none), or
+    None after printing why, naming ``out``."""
+    display = VirtualDisplay()
+    try:
+        display.ensure()
+    except RuntimeError as exc:
+        print(f"np-viewer: error: cannot render {out}: {exc}", file=sys.stderr)
+        return None
+    return display
+
+
 class VirtualDisplay:
     def __init__(self) -> None:
         self.process: subprocess.Popen | None = None

@@ -341,16 +341,8 @@ class Session(QObject):
 
     def _run(self, fn: Callable, on_done: Callable, on_error: Callable, runner: JobRunner,
              on_progress: Callable[[str], None] | None = None, synchronous: bool | None = None) -> None:
-        if self.synchronous if synchronous is None else synchronous:
-            import traceback
-            try:
-                result = fn(on_progress or (lambda msg: None))
-            except BaseException as exc:  # noqa: BLE001 - same contract as the threaded path
-                on_error(exc, traceback.format_exc())
-            else:
-                on_done(result)
-            return
-        runner.submit(fn, on_done, on_error, on_progress)
+        inline = self.synchronous if synchronous is None else synchronous
+        runner.run(fn, on_done, on_error, on_progress, inline=inline)
 
     def _set_busy(self, message: str) -> None:
         self.doc.status.update(busy=True, message=message)

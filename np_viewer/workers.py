@@ -75,6 +75,21 @@ class JobRunner(QObject):
         self.pool.start(functools.partial(self._run, job, fn))
         return job
 
+    def run(self, fn: Callable[[Report], Any], on_done: Callable[[Any], None],
+            on_error: Callable[[BaseException, str], None],
+            on_progress: Callable[[str], None] | None = None, inline: bool = False) -> None:
+        """``submit``; or, with ``inline``, call ``fn`` now on this thread with the same callback
+        contract (headless screenshots and benchmarks, where nothing may be left running)."""
+        if not inline:
+            self.submit(fn, on_done, on_error, on_progress)
+            return
+        try:
+            result = fn(on_progress or (lambda message: None))
+        except BaseException as exc:  # noqa: BLE001 - same contract as the threaded path
+            on_error(exc, traceback.format_exc())
+        else:
+            on_done(result)
+
     def _run(self, job: int, fn: Callable[[Report], Any]) -> None:   # pool thread
         try:
             with _NO_COLLECTION:

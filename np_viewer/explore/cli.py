@@ -30,12 +30,9 @@ def cli_explore(checkpoint: str | Path | None = None, dataset: str | Path | None
         return 2
     display = None
     if out is not None:
-        from ..display import VirtualDisplay
-        display = VirtualDisplay()
-        try:
-            display.ensure()
-        except RuntimeError as exc:
-            print(f"np-viewer: error: cannot render {out}: {exc}", file=sys.stderr)
+        from ..display import start_headless
+        display = start_headless(out)
+        if display is None:
             return 1
     window = None
     try:

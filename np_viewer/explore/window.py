@@ -202,16 +202,7 @@ class ExploreWindow(QMainWindow):
         self._run(job, done, failed)
 
     def _run(self, fn: Callable, on_done: Callable, on_error: Callable) -> None:
-        if self.synchronous:
-            import traceback
-            try:
-                result = fn(lambda m: None)
-            except Exception as exc:  # noqa: BLE001
-                on_error(exc, traceback.format_exc())
-            else:
-                on_done(result)
-            return
-        self._jobs.submit(fn, on_done, on_error)
+        self._jobs.run(fn, on_done, on_error, inline=self.synchronous)
 
     # --- display ------------------------------------------------------------------------------
     def _show_parts(self, meshes: list) -> None:  # noqa: ANN001

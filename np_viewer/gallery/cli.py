@@ -71,12 +71,9 @@ def _interactive(rows, cols, checkpoint, dataset, size, split, config, device, r
 
 def _screenshot(rows, cols, checkpoint, dataset, out: Path, size, split, config, device, resolution,  # noqa: ANN001
                 category) -> int:
-    from ..display import VirtualDisplay
-    display = VirtualDisplay()
-    try:
-        display.ensure()
-    except RuntimeError as exc:
-        print(f"np-viewer: error: cannot render {out}: {exc}", file=sys.stderr)
+    from ..display import start_headless
+    display = start_headless(out)
+    if display is None:
         return 1
     window = None
     try:

@@ -143,16 +143,7 @@ class PageLoader(QObject):
             if self.pending == 0:
                 self.finished.emit()
 
-        if self.synchronous:
-            import traceback
-            try:
-                result = job(lambda m: None)
-            except BaseException as exc:  # noqa: BLE001
-                failed(exc, traceback.format_exc())
-            else:
-                done(result)
-            return
-        self._jobs.submit(job, done, failed)
+        self._jobs.run(job, done, failed, inline=self.synchronous)
 
     def wait(self, timeout_ms: int = 60000) -> bool:
         return self._jobs.wait(timeout_ms)

@@ -392,16 +392,7 @@ class GalleryWindow(QMainWindow):
     # --- plumbing -----------------------------------------------------------------------------
     def _run(self, fn: Callable, on_done: Callable, on_error: Callable,
              on_progress: Callable[[str], None] | None = None) -> None:
-        if self.synchronous:
-            import traceback
-            try:
-                result = fn(on_progress or (lambda m: None))
-            except Exception as exc:  # noqa: BLE001 - same contract as the threaded path
-                on_error(exc, traceback.format_exc())
-            else:
-                on_done(result)
-            return
-        self._jobs.submit(fn, on_done, on_error, on_progress)
+        self._jobs.run(fn, on_done, on_error, on_progress, inline=self.synchronous)
 
     def _message(self, text: str) -> None:
         self.status_label.setText(text)
