@@ -1,9 +1,11 @@
 """np-train and np-eval end to end on a few prepared procedural humanoids."""
+import csv
 import json
 import subprocess
 import sys
 
 import pytest
+import torch
 import yaml
 
 from trainer import checkpoint
@@ -70,3 +72,47 @@ def test_cli_errors_are_one_clear_line(tmp_path, humanoids, capsys):
     assert err.startswith("np-eval: error:") and "Traceback" not in err
     assert eval_main([str(junk), str(tmp_path / "nowhere")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def _two_epochs(path, **validation):
+    """Two epochs of 3 single-batch updates; validation after each epoch if given."""
+    cfg = yaml.safe_load(path.read_text())
+    cfg["training"].update(epochs=2, steps_per_epoch=3, aggregate=1)
+    cfg["validation"] = {"splits": ["test"], "frequency": 1, "batch_size": 2, **validation} if validation \
+        else {"frequency": 0}
+    path.write_text(yaml.safe_dump(cfg))
+    return path
+
+
+def test_validation_pass_logs_iou_equal_to_np_eval(tmp_path, humanoids):
+    cfg = _two_epochs(_config(tmp_path, humanoids), frequency=1)
+    assert train_main([str(cfg), str(tmp_path / "run"), "--no-progress"]) == 0
+    rows = list(csv.DictReader((tmp_path / "run" / "validation.csv").open()))
+    assert [int(r["step"]) for r in rows] == [3, 6]
+    assert {"loss", "true_chamfer_loss", "implicit_surface_loss", "iou"} <= set(rows[0])
+    out = tmp_path / "eval.json"
+    assert eval_main([str(tmp_path / "run" / "model.pt"), str(humanoids), "--split", "test", "--out", str(out),
+                      "--n-points", "1000", "--mesh-resolution", "1", "--no-progress"]) == 0
+    assert float(rows[-1]["iou"]) == pytest.approx(json.loads(out.read_text())["iou"], abs=1e-3)
+
+
+def test_validation_does_not_change_the_training_trajectory(tmp_path, humanoids):
+    plain = _config(tmp_path, humanoids)
+    validated = tmp_path / "validated.yaml"
+    validated.write_text(plain.read_text())
+    _two_epochs(plain)
+    _two_epochs(validated, batch_size=1)
+    for cfg, run in ((plain, "a"), (validated, "b")):
+        assert train_main([str(cfg), str(tmp_path / run), "--no-progress"]) == 0
+    a = checkpoint.read(tmp_path / "a" / "model.pt")["model"]
+    b = checkpoint.read(tmp_path / "b" / "model.pt")["model"]
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    assert not (tmp_path / "a" / "validation.csv").exists() and (tmp_path / "b" / "validation.csv").exists()
+
+
+def test_validation_on_a_missing_split_warns_and_trains_on(tmp_path, humanoids, capsys):
+    cfg = _two_epochs(_config(tmp_path, humanoids), splits=["val"])
+    assert train_main([str(cfg), str(tmp_path / "run"), "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    assert "validation disabled" in err and "'val'" in err
+    assert (tmp_path / "run" / "model.pt").exists() and not (tmp_path / "run" / "validation.csv").exists()

@@ -30,6 +30,7 @@ from .data import BatchIndexStream, PassIndexed, build_dataset, collate
 from .logs import CSVLog, TensorBoardLog
 from .optim import build_optimizer
 from .predictions import compute_predictions
+from .validation import ValidationSettings, Validator
 
 TARGET_KEYS = ("surface_points", "surface_normals", "volume_points", "occupancy", "volume_weights")
 
@@ -127,6 +128,27 @@ def _resume_path(options: TrainOptions) -> Path | None:
     return Path(options.resume)
 
 
+def _validation(cfg: Mapping[str, Any], loss_fn, s: "_Settings", info, out: Path, step: int):
+    """(Validator, CSV log) when the config asks for validation and its splits have
+    shapes; otherwise (None, None), with a warning when they were asked for."""
+    import sys
+
+    from ..config import ConfigError
+
+    settings = ValidationSettings.from_config(cfg, s.steps_per_epoch)
+    if settings.every <= 0:
+        return None, None
+    try:
+        validator = Validator(cfg, loss_fn, settings, info.device, TARGET_KEYS)
+    except ConfigError as exc:
+        print(f"np-train: warning: validation disabled, splits {settings.splits} unusable: {exc}",
+              file=sys.stderr, flush=True)
+        return None, None
+    log = CSVLog(out / "validation.csv")
+    log.truncate_after(step)
+    return validator, log
+
+
 def train(config: Mapping[str, Any] | str | Path, options: TrainOptions, dataset: Dataset | None = None) -> TrainResult:
     """Train a NeuralParts model as ``config`` says; see the module docstring."""
     from ..model import NeuralParts
@@ -186,6 +208,18 @@ def train(config: Mapping[str, Any] | str | Path, options: TrainOptions, dataset
             logs = CSVLog(out / "log.csv")
             logs.truncate_after(step)
             tb = TensorBoardLog(out / "tensorboard", purge_step=step + 1 if step else None)
+        validator, val_log = _validation(cfg, loss_fn, s, info, out, step) if info.is_main else (None, None)
+
+        validated_at = -1
+
+        def validate() -> None:
+            nonlocal validated_at
+            validated_at = step
+            row = {"step": step, "epoch": step // s.steps_per_epoch, **validator.run(model)}
+            val_log.write(row)
+            tb.write(step, {k: v for k, v in row.items() if k not in ("step", "epoch")}, prefix="val")
+            if bar is not None:
+                bar.write(f"validation at step {step}: loss {row['loss']:.4f}, IoU {row['iou']:.3f}")
 
         def save(path_step: int, final: bool = False) -> Path | None:
             rng_states = D.gather_objects(rng.capture(), info)
@@ -267,11 +301,15 @@ def train(config: Mapping[str, Any] | str | Path, options: TrainOptions, dataset
                 if bar is not None:
                     bar.update(n_micro)
                     bar.set_postfix(loss=f"{values[0]:.4f}", epoch=row["epoch"])
+            if validator is not None and validator.due(step, step - n_micro):
+                validate()
             if D.any_rank(stop.requested, info):
                 interrupted = True
                 break
             if step % s.checkpoint_every == 0 and step < end:
                 last_path = save(step) or last_path
+        if validator is not None and not interrupted and step >= total and validated_at != step:
+            validate()  # a completed run always ends with a validation row
         if bar is not None:
             bar.close()
         last_path = save(step, final=not interrupted and step >= total) or last_path
