@@ -275,7 +275,8 @@ class Session(QObject):
                             labels=r.labels[0], segment_mesh=r.labels[1], segment_labels=r.labels[2])
         info = AssemblyInfo(shape_name=r.shape.name, category=r.shape.category, shape_path=r.entry.path,
                             model_name=self.predictor.name if self.predictor else "",
-                            resolution=r.prediction.resolution if r.prediction else 0)
+                            resolution=r.prediction.resolution if r.prediction else 0,
+                            extra={"model_key": self.predictor.key} if self.predictor else {})
         self._last_result = r
         self.doc.assembly.set_scene(parts, geo, info)
         if r.prediction is not None:

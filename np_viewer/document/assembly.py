@@ -45,11 +45,13 @@ class AssemblyInfo:
 class Assembly:
     """An ordered list of parts with change events.
 
-    Signals: ``reset`` (all parts and the input replaced: a new shape), ``part_changed(part, field)``
+    Signals: ``about_to_reset`` (the parts on screen are about to be replaced; they are still
+    there), ``reset`` (all parts and the input replaced: a new shape), ``part_changed(part, field)``
     (forwarded from every part), ``parts_added(list)``/``parts_removed(list)`` (for editing),
     ``input_changed`` (input geometry or its segmentation labels replaced).
     """
 
+    about_to_reset = Signal()
     reset = Signal()
     part_changed = Signal(object, str)
     parts_added = Signal(list)
@@ -98,6 +100,7 @@ class Assembly:
         primitive k carry over from the previous scene, so a hidden part stays hidden while the
         user steps through instances; solo carries over too."""
         parts = list(parts)
+        self.about_to_reset.emit()
         if keep_display and self._parts:
             old = {p.index: p for p in self._parts}
             for p in parts:

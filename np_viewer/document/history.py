@@ -108,6 +108,16 @@ class History:
         """The top command absorbed a later edit (see ``edits.FieldEdit.merge``)."""
         self.changed.emit()
 
+    def state(self) -> tuple[list[Command], int]:
+        """The commands and how many are applied (for :meth:`restore`)."""
+        return list(self._commands), self._index
+
+    def restore(self, state: tuple[list[Command], int]) -> None:
+        """Put back a :meth:`state`; nothing is run (the parts are already in that state)."""
+        commands, index = state
+        self._commands, self._index = list(commands), max(0, min(int(index), len(commands)))
+        self.changed.emit()
+
     def clear(self) -> None:
         if self._commands or self._index:
             self._commands, self._index = [], 0

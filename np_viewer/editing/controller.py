@@ -23,6 +23,7 @@ from .files import FileActions
 from .gizmo import Gizmo
 from .history_panel import HistoryPanel
 from .picking import ClickPicker
+from .stash import EditStash
 from .transform_panel import TransformPanel
 
 
@@ -41,6 +42,7 @@ class EditingController(QObject):
         self.sources: dict[int, str] = {}       # part id -> shape its mesh was swapped in from
         self._seal_pending = False
         self.recorder = ExternalEditRecorder(self.doc.assembly, self.history, self._schedule_seal)
+        self.stash = EditStash(self.doc.assembly, self.history, self.sources)
         self.picker = ClickPicker(self.plotter, self.renderer, self.doc)
         self.gizmo = Gizmo(self.plotter, self.renderer, self.doc, self._gizmo_commit,
                            self.viewport.request_render)
@@ -83,6 +85,9 @@ class EditingController(QObject):
 
     def _on_reset(self) -> None:
         self.sources.clear()      # a new scene: its parts come from its own shape
+        message = self.stash.restore()   # ... unless the user edited this scene before
+        if message:               # after the session's own "shape shown" message
+            QTimer.singleShot(0, lambda: setattr(self.doc.status, "message", message))
 
     def _schedule_seal(self) -> None:
         if not self._seal_pending:

@@ -218,3 +218,29 @@ def test_segmentation_export_splits_the_input_mesh_by_owning_part(editing_window
     assert len(no_dialogs.errors) == n_errors, no_dialogs.errors
     mesh = trimesh.load(tmp_path / "segments.ply", force="mesh", process=False)
     assert len(mesh.faces) == len(doc.assembly.input.faces)
+
+
+def test_edits_survive_stepping_to_another_shape_and_back(editing_window, qtbot, monkeypatch):
+    window, controller, doc, session = editing_window
+    first = doc.assembly.info.shape_path
+    part = doc.assembly[1]
+    monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("left arm", True)))
+    doc.selection.set([part.id])
+    controller.actions["rename"].trigger()
+    press(qtbot, window, Qt.Key.Key_H)
+    assert controller.history.texts == ["Rename to left arm", "Hide left arm"]
+
+    doc.library.step(1)                                      # the next shape: a fresh prediction
+    qtbot.waitUntil(lambda: doc.assembly.info.shape_path != first and not session.busy, timeout=30000)
+    assert [p.name for p in doc.assembly] == ["part 0", "part 1", "part 2"] and not controller.history.entries
+    assert len(controller.stash) == 1
+
+    doc.library.step(-1)                                     # back: the edited parts and their history
+    qtbot.waitUntil(lambda: doc.assembly.info.shape_path == first and not session.busy, timeout=30000)
+    assert doc.assembly[1] is part and part.name == "left arm" and not part.visible
+    assert controller.history.texts == ["Rename to left arm", "Hide left arm"]
+    assert window.viewport.renderer.part_actor(part) is not None and len(controller.stash) == 0
+    qtbot.waitUntil(lambda: "edits to this shape are back" in doc.status.message, timeout=5000)
+    controller.actions["undo"].trigger()
+    controller.actions["undo"].trigger()
+    assert part.visible and part.name == "part 1" and not controller.history.can_undo()
