@@ -60,6 +60,23 @@ def test_equal_sampling_balances_and_weights(dataset_dir):
     assert abs(plain["occupancy"].mean().item() - frac_in) < 0.08
 
 
+def test_positive_weight_sampling_oversamples_inside_and_stays_unbiased(dataset_dir):
+    """The published data.positive_weight (with equal: false): inside points W times as likely."""
+    W = 5.0
+    ds = PreparedDataset(dataset_dir, "train", n_volume_samples=20000, equal=False, seed=3, positive_weight=W)
+    item = ds[1]
+    occ, w = item["occupancy"].numpy(), item["volume_weights"].numpy()
+    frac_in = load_prepared(ds.shape_dirs[1]).uniform_occupancy.mean()
+    expected_in = W * frac_in / (W * frac_in + 1 - frac_in)
+    assert abs(occ.mean() - expected_in) < 0.02
+    z = W * frac_in + (1 - frac_in)                       # per-point normaliser / n_total
+    assert np.allclose(w[occ == 1], z / W, rtol=1e-5) and np.allclose(w[occ == 0], z, rtol=1e-5)
+    assert (w * occ).mean() == pytest.approx(frac_in, abs=0.01)    # weighted fill = uniform fill
+    cfg_ds = dataset_from_config({"data": {"dataset_directory": str(dataset_dir), "equal": False,
+                                           "positive_weight": W}}, "train", seed=3)
+    assert cfg_ds.positive_weight == W
+
+
 def test_seeded_and_epoch_dependent(dataset_dir):
     a = PreparedDataset(dataset_dir, "train", seed=7)
     b = PreparedDataset(dataset_dir, "train", seed=7)

@@ -39,7 +39,10 @@ class PreparedDataset(Dataset):
     from the inside points and half from the outside ones (each class gets half of the
     sampling probability), and ``volume_weights`` are the importance weights
     1 / (n_total * p) that keep a weighted mean of a per-point loss an unbiased estimate of
-    its mean over the uniform volume samples. ``equal=False`` draws uniformly (weights 1).
+    its mean over the uniform volume samples. ``equal=False`` draws uniformly (weights 1),
+    or, with ``positive_weight`` W > 0 (the published ``data.positive_weight``), draws each
+    inside point W times as likely as an outside one, again with importance weights.
+    (The published ``data.biased`` then drops the weights: that is the training loop's job.)
 
     Randomness: with an integer ``seed`` item i is a pure function of (seed, epoch, i)
     (call ``set_epoch`` each epoch); with ``seed=None`` it follows torch's RNG, so
@@ -50,7 +53,7 @@ class PreparedDataset(Dataset):
                  n_input_points: int = 2048, n_surface_samples: int = 2000,
                  n_volume_samples: int = 2000, equal: bool = True, seed: int | None = None,
                  input_type: str = "pointcloud", random_view: bool = False,
-                 volume_source: str = "uniform", cache_size: int = 32) -> None:
+                 volume_source: str = "uniform", cache_size: int = 32, positive_weight: float = 0.0) -> None:
         if input_type not in INPUT_TYPES:
             raise DatasetError(f"input_type must be one of {', '.join(INPUT_TYPES)}, not '{input_type}'.")
         if volume_source not in ("uniform", "all"):
@@ -67,6 +70,7 @@ class PreparedDataset(Dataset):
         self.n_surface_samples = int(n_surface_samples)
         self.n_volume_samples = int(n_volume_samples)
         self.equal = bool(equal)
+        self.positive_weight = float(positive_weight)
         self.seed = seed
         self.input_type = input_type
         self.random_view = bool(random_view)
@@ -132,9 +136,11 @@ class PreparedDataset(Dataset):
         n = self.n_volume_samples
         inside, outside = arr["inside_idx"], arr["outside_idx"]
         total = len(pts)
-        if not self.equal or len(inside) == 0 or len(outside) == 0:
+        if len(inside) == 0 or len(outside) == 0 or not (self.equal or self.positive_weight > 0):
             idx = rng.integers(0, total, n)
             weights = np.ones(n, dtype=np.float32)
+        elif not self.equal:
+            return self._weighted_volume(arr, rng)
         else:
             n_in = n // 2
             idx = np.concatenate([inside[rng.integers(0, len(inside), n_in)],
@@ -144,6 +150,22 @@ class PreparedDataset(Dataset):
                                       np.full(n - n_in, 2.0 * len(outside) / total)]).astype(np.float32)
             perm = rng.permutation(n)
             idx, weights = idx[perm], weights[perm]
+        return pts[idx], occ[idx].astype(np.float32), weights
+
+    def _weighted_volume(self, arr: dict[str, Any], rng: np.random.Generator
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """p(inside point) = W / Z, p(outside point) = 1 / Z with Z = W n_in + n_out; weights
+        1 / (n_total p). Drawn as a binomial class count, then uniformly within each class."""
+        pts, occ = arr["volume_points"], arr["occupancy"]
+        inside, outside = arr["inside_idx"], arr["outside_idx"]
+        n, w, total = self.n_volume_samples, self.positive_weight, len(pts)
+        z = w * len(inside) + len(outside)
+        n_in = int(rng.binomial(n, w * len(inside) / z))
+        idx = np.concatenate([inside[rng.integers(0, len(inside), n_in)],
+                              outside[rng.integers(0, len(outside), n - n_in)]])
+        weights = np.concatenate([np.full(n_in, z / (w * total)), np.full(n - n_in, z / total)]).astype(np.float32)
+        perm = rng.permutation(n)
+        idx, weights = idx[perm], weights[perm]
         return pts[idx], occ[idx].astype(np.float32), weights
 
     def _image(self, i: int, arr: dict[str, Any], rng: np.random.Generator) -> np.ndarray:
@@ -190,7 +212,8 @@ def dataset_from_config(config: dict, split: str | Sequence[str] | None, seed: i
     ``data.dataset_type: prepared`` and ``data.dataset_directory``.
 
     Keys used: data.n_points_on_mesh (surface samples), data.n_points_in_mesh (volume
-    samples), data.n_input_points, data.equal, data.random_view, feature_extractor.type
+    samples), data.n_input_points, data.equal, data.positive_weight, data.random_view,
+    feature_extractor.type
     (pointcloud / resnet18 -> image / voxel).
     """
     data = config.get("data", {}) or {}
@@ -207,6 +230,7 @@ def dataset_from_config(config: dict, split: str | Sequence[str] | None, seed: i
         n_surface_samples=int(data.get("n_points_on_mesh", 2000)),
         n_volume_samples=int(data.get("n_points_in_mesh", 2000)),
         equal=bool(data.get("equal", True)),
+        positive_weight=float(data.get("positive_weight", 0) or 0),
         random_view=bool(data.get("random_view", False)),
         input_type=ENCODER_INPUT.get(encoder, "pointcloud"),
         seed=seed,
