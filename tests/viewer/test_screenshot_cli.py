@@ -29,15 +29,28 @@ def model_and_shapes(tiny_checkpoint: Path, shape_dir: Path) -> tuple[list[str],
 
 
 def test_screenshot_shows_every_primitive_colour(tmp_path, tiny_checkpoint, shape_dir):
+    """The test model's parts sit apart by construction, so every one must be on screen."""
+    out = tmp_path / "view.png"
+    r = run_viewer(str(shape_dir), "--checkpoint", str(tiny_checkpoint), "--screenshot", str(out),
+                   "--size", "480x360", "--viewport-only", "--no-legend", "--device", "cpu")
+    assert r.returncode == 0, r.stderr
+    img = iio.imread(out)
+    assert img.shape[:2] == (360, 480)
+    counts = colour_counts(img, [part_colour(k) for k in range(4)])
+    assert all(c > 100 for c in counts), counts
+
+
+def test_screenshot_with_no_arguments_shows_the_bundled_model(tmp_path, tiny_checkpoint, shape_dir):
+    """With no arguments the app opens the bundled model on the bundled shapes. A trained
+    model's primitive can lie inside another one, so not every colour need be visible; a
+    broken render shows none."""
     args, n = model_and_shapes(tiny_checkpoint, shape_dir)
     out = tmp_path / "view.png"
     r = run_viewer(*args, "--screenshot", str(out), "--size", "480x360", "--viewport-only", "--no-legend",
                    "--device", "cpu")
     assert r.returncode == 0, r.stderr
-    img = iio.imread(out)
-    assert img.shape[:2] == (360, 480)
-    counts = colour_counts(img, [part_colour(k) for k in range(n)])
-    assert all(c > 100 for c in counts), counts
+    counts = colour_counts(iio.imread(out), [part_colour(k) for k in range(n)])
+    assert sum(c > 100 for c in counts) >= min(n, 3) and sum(counts) > 0.02 * 480 * 360, counts
 
 
 def test_full_window_screenshot_with_panels(tmp_path, tiny_checkpoint, shape_dir):
