@@ -7,46 +7,15 @@ which thread finishes with it first.
 from __future__ import annotations
 
 import functools
-import gc
 import itertools
-import threading
 import traceback
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
+from .collection import collect_on_gui_thread, no_collection_while_working
+
 Report = Callable[[str], None]
-
-
-class _NoCollectionWhileWorking:
-    """Automatic garbage collection is off while any pool job runs.
-
-    Any allocation can start a collection pass, on whichever thread made it. A pass started on a
-    pool thread would destroy unreachable Qt and VTK objects there, and those must die on the GUI
-    thread (a segfault otherwise, seen in CI with the CUDA build of torch). With collection paused
-    during jobs, passes run on the GUI thread.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._active = 0
-        self._resume = False
-
-    def __enter__(self) -> None:
-        with self._lock:
-            if self._active == 0:
-                self._resume = gc.isenabled()
-                gc.disable()
-            self._active += 1
-
-    def __exit__(self, *exc_info: object) -> None:
-        with self._lock:
-            self._active -= 1
-            if self._active == 0 and self._resume:
-                gc.enable()
-
-
-_NO_COLLECTION = _NoCollectionWhileWorking()
 
 
 class JobRunner(QObject):
@@ -59,6 +28,7 @@ class JobRunner(QObject):
 
     def __init__(self, max_threads: int = 1, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        collect_on_gui_thread()          # runners are made on the GUI thread
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max_threads)
         self._ids = itertools.count(1)
@@ -92,7 +62,7 @@ class JobRunner(QObject):
 
     def _run(self, job: int, fn: Callable[[Report], Any]) -> None:   # pool thread
         try:
-            with _NO_COLLECTION:
+            with no_collection_while_working:
                 result = fn(lambda message: self._progress.emit(job, message))
         except BaseException as exc:  # noqa: BLE001 - every failure must reach the GUI as a message
             self._failed.emit(job, exc, traceback.format_exc())

@@ -135,9 +135,13 @@ def test_library_current_and_step():
         doc.library.set_current(3)
 
 
-def test_garbage_collection_is_paused_only_while_pool_jobs_run(qtbot):
+def test_garbage_is_collected_on_the_gui_thread_only(qtbot):
+    """Pool jobs run with automatic collection off, and once a runner exists the GUI-thread
+    timer (not allocations at random points, such as inside a Qt destructor) collects cycles."""
     import gc
+    import weakref
 
+    from np_viewer.collection import collect_on_gui_thread
     from np_viewer.workers import JobRunner
 
     runner = JobRunner()
@@ -145,4 +149,18 @@ def test_garbage_collection_is_paused_only_while_pool_jobs_run(qtbot):
     runner.submit(lambda report: seen.append(gc.isenabled()), done.append, lambda exc, tb: done.append(exc))
     qtbot.waitUntil(lambda: bool(done), timeout=10000)
     assert seen == [False]
-    assert gc.isenabled()
+    assert not gc.isenabled()          # the GUI-thread collector owns collection now
+    collect_on_gui_thread()            # idempotent
+    assert not gc.isenabled()
+
+    class Node:
+        pass
+
+    a, b = Node(), Node()
+    a.other, b.other = b, a
+    alive = weakref.ref(a)
+    del a, b
+    churn = [[] for _ in range(3 * gc.get_threshold()[0])]   # past the generation-0 threshold
+    assert alive() is not None         # no automatic pass collected the cycle...
+    qtbot.waitUntil(lambda: alive() is None, timeout=5000)   # ...the timer does
+    del churn
