@@ -31,7 +31,9 @@ def _model(report: dict) -> tuple[str, int, float | None]:
     name = f"Neural Parts (L={blocks})" if blocks else "ellipsoids (L=0)"
     minutes = float(ck["seconds"]) / 60 if "seconds" in ck else None
     sharpness = ck["config"]["loss"].get("sharpness")
-    return f"{name}, sharpness {sharpness:g}, step {ck.get('step', '?')}", int(net["n_primitives"]), minutes
+    seed = ck["config"]["training"].get("seed")
+    return (f"{name}, sharpness {sharpness:g}, seed {seed}, step {ck.get('step', '?')}", int(net["n_primitives"]),
+            minutes)
 
 
 def _per_shape(report: dict, key: str) -> dict[str, float]:
