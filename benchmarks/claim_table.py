@@ -9,6 +9,7 @@ OTHER (mean ± standard error, and on how many shapes REFERENCE is better).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from pathlib import Path
@@ -21,11 +22,17 @@ METRICS = [("iou", "IoU ↑", 3, +1), ("chamfer_l1", "Chamfer-L1 ↓", 4, -1), (
 
 def _model(report: dict) -> tuple[str, int, float | None]:
     """(description, primitives, training minutes) from the evaluated checkpoint."""
+    return _describe(report["checkpoint"], len(report.get("per_primitive", [])))
+
+
+@functools.lru_cache(maxsize=None)
+def _describe(path: str, n_primitives: int) -> tuple[str, int, float | None]:
+    """Read once per checkpoint (both tables name every model)."""
     try:
         from trainer import checkpoint
-        ck = checkpoint.read(report["checkpoint"])
+        ck = checkpoint.read(path)
     except Exception:  # the checkpoint may be gone; the JSON still has the numbers
-        return Path(report["checkpoint"]).name, len(report.get("per_primitive", [])), None
+        return Path(path).name, n_primitives, None
     net = ck["config"]["network"]
     blocks = ck["config"]["invertible_network"]["n_blocks"]
     name = f"Neural Parts (L={blocks})" if blocks else "ellipsoids (L=0)"
