@@ -37,7 +37,7 @@ class InfoPanel(QWidget):
             rows.append(("Model", str(m.get("name", ""))))
             rows.append(("Primitives", str(m.get("primitives", ""))))
             rows.append(("Encoder", f"{m.get('encoder', '')} (f={m.get('feature size', '')})"))
-            rows.append(("Flow", f"{m.get('coupling layers', '')} coupling layers, hidden {m.get('hidden size', '')}"))
+            rows.append(("Primitive", str(m.get("primitive", ""))))
             rows.append(("Parameters", f"{int(m.get('parameters', 0)):,}"))
         else:
             rows.append(("Model", "none loaded"))

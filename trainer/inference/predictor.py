@@ -57,8 +57,8 @@ class Predictor:
     """``Predictor(checkpoint, config=None, device="auto")``.
 
     ``checkpoint``: a path to one of our checkpoints or a published state dict (``config`` is its
-    YAML, or a ``*.yaml`` beside it), or an already-built ``NeuralParts`` module (then ``config`` is
-    ignored). Raises ``trainer.checkpoint.CheckpointError`` for files that cannot be used.
+    YAML, or a ``*.yaml`` beside it), or an already-built primitive model (``trainer.model.PrimitiveModel``;
+    then ``config`` is ignored). Raises ``trainer.checkpoint.CheckpointError`` for files that cannot be used.
     """
 
     def __init__(self, checkpoint: str | os.PathLike | torch.nn.Module,
@@ -96,15 +96,12 @@ class Predictor:
         return f"{self.path.resolve()}:{st.st_mtime_ns}:{st.st_size}"
 
     def summary(self) -> dict[str, Any]:
-        cfg = self.config
+        """name, path, the model's ``describe()`` (type, primitives, encoder, primitive, ...),
+        parameters and device."""
         return {
             "name": self.name,
             "path": str(self.path) if self.path else "",
-            "primitives": self.n_primitives,
-            "encoder": cfg.get("feature_extractor", {}).get("type", "?"),
-            "feature size": int(getattr(self.model, "feature_size", 0)),
-            "coupling layers": cfg.get("invertible_network", {}).get("n_blocks", "?"),
-            "hidden size": cfg.get("invertible_network", {}).get("hidden_size", "?"),
+            **self.model.describe(),
             "parameters": sum(p.numel() for p in self.model.parameters()),
             "device": str(self.device),
         }

@@ -150,8 +150,8 @@ def _validation(cfg: Mapping[str, Any], loss_fn, s: "_Settings", info, out: Path
 
 
 def train(config: Mapping[str, Any] | str | Path, options: TrainOptions, dataset: Dataset | None = None) -> TrainResult:
-    """Train a NeuralParts model as ``config`` says; see the module docstring."""
-    from ..model import NeuralParts
+    """Train the primitive model ``network.type`` names, as ``config`` says; see the module docstring."""
+    from ..model import build_model
 
     cfg = load_config(config)
     s = _Settings.from_config(cfg["training"])
@@ -162,7 +162,7 @@ def train(config: Mapping[str, Any] | str | Path, options: TrainOptions, dataset
     try:
         # Same initial weights on every rank (DDP also broadcasts rank 0's).
         rng.seed_everything(s.seed)
-        model = NeuralParts.from_config(cfg).to(info.device)
+        model = build_model(cfg).to(info.device)
         optimizer = build_optimizer(cfg["training"], model.parameters())
         use_amp = s.amp != "off" and info.device.type == "cuda"
         amp_dtype = torch.bfloat16 if s.amp == "bf16" else torch.float16

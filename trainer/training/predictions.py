@@ -1,7 +1,8 @@
-"""What the losses read, computed from per-primitive features F (B, M, 2f).
+"""What the losses read, computed from per-primitive features F (B, M, 2f) through the
+primitive-model protocol (``trainer.model.protocol``), for every primitive type.
 
-The flow's per-primitive conditioning (feature terms of every coupling layer, scale,
-rotation, translation) is computed once per step and shared by all point sets.
+The model's per-primitive conditioning (for the flow: feature terms of every coupling
+layer, scale, rotation, translation) is computed once per step and shared by all point sets.
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def compute_predictions(
     n_points_on_sphere: int,
 ) -> dict[str, torch.Tensor]:
     """``needs`` is a subset of {"y_prim", "phi_volume", "phi_surface"}; ``model`` is
-    the bare NeuralParts (not the DDP wrapper). Sphere samples use the global torch RNG
+    the bare primitive model (not the DDP wrapper). Surface samples use the global torch RNG
     (so checkpointed RNG state makes a resumed run identical)."""
     needs = set(needs)
     cond = model.condition(F)
@@ -42,8 +43,7 @@ def compute_predictions(
     if "phi_surface" in needs:
         out["phi_surface"] = model.implicit(F, targets["surface_points"], cond=cond)
     if "y_prim" in needs:
-        y = model.sample_sphere(F.shape[0], n_points_on_sphere, F.device)
-        y_prim = model.sphere_to_world(F, y.to(F.dtype), cond)
+        y_prim = model.sample_surface(F, n_points_on_sphere, cond=cond)
         out["y_prim"] = y_prim
         out["on_surface"] = union_surface_mask(model, F, y_prim, cond)
     return out
