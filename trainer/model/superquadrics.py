@@ -54,11 +54,13 @@ class Superquadrics(AnalyticPrimitives):
         return low + (high - low) * torch.sigmoid(raw)   # 1.0 (an ellipsoid) at raw = 0
 
     def local_distance(self, local: torch.Tensor, p: Placement) -> torch.Tensor:
-        norm = torch.linalg.vector_norm(local, dim=-1, keepdim=True)
-        # at (numerically) the centre any direction will do: phi there is -r(u) either way
-        at_centre = norm < _CENTRE
-        u = torch.where(at_centre, _Z.to(local), local / norm.clamp_min(_CENTRE))
-        return norm[..., 0] - radial_extent(u, p.size, p.shape)
+        # At (numerically) the centre any direction will do, phi there is -r(u) either way; the
+        # substitution comes before the norm so no branch has a 0/0 derivative (NaN through where).
+        at_centre = (local.abs().amax(-1, keepdim=True) < _CENTRE)
+        safe = torch.where(at_centre, _Z.to(local), local)
+        norm = torch.linalg.vector_norm(safe, dim=-1, keepdim=True)
+        radius = torch.where(at_centre, torch.zeros_like(norm), norm)[..., 0]
+        return radius - radial_extent(safe / norm, p.size, p.shape)
 
     def _push(self, u: torch.Tensor, p: Placement) -> torch.Tensor:
         return u * radial_extent(u, p.size, p.shape)[..., None]
