@@ -27,10 +27,11 @@ def type_config(name: str, n_primitives: int = 3, **sections) -> dict:
         "network": {"type": kind, "n_primitives": n_primitives, "sphere_radius": 0.25,
                     "n_points_on_sphere": 32},
         "feature_extractor": {"type": "pointcloud", "feature_size": 16},
-        "invertible_network": {"n_blocks": blocks, "hidden_size": 16},
-        "projection_layer": {"proj_dims": 8},
     }
-    if kind != "flexible_primitives":
+    if kind == "flexible_primitives":
+        cfg["invertible_network"] = {"n_blocks": blocks, "hidden_size": 16}
+        cfg["projection_layer"] = {"proj_dims": 8}
+    else:
         cfg["network"]["head_hidden_size"] = 16
     for key, value in sections.items():
         cfg[key] = {**cfg.get(key, {}), **value}

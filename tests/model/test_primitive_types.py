@@ -34,6 +34,19 @@ def test_registry_builds_each_type_with_the_protocol(name):
     assert d["type"] == TYPES[name][0] and d["primitives"] == 3 and d["primitive"]
 
 
+@pytest.mark.parametrize("kind", ["superquadrics", "cuboids"])
+def test_shipped_configs_build_their_type_and_flow_settings_are_not_ignored_silently(kind):
+    import warnings
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[2] / "configs" / f"{kind}_6.yaml"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = build_model(load_config(path))
+    assert type(model) is MODEL_TYPES[kind] and model.n_primitives == 6
+    with pytest.warns(UserWarning, match="invertible_network settings are not used"):
+        build_model(type_config(kind) | {"invertible_network": {"n_blocks": 2}})
+
+
 def test_unknown_type_names_the_key_and_the_known_types():
     with pytest.raises(ValueError, match=r"network\.type is 'spheres'.*superquadrics.*cuboids"):
         build_model({"network": {"type": "spheres"}})

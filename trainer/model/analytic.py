@@ -7,6 +7,7 @@ A primitive's own frame relates to the world as in the flow, with ROW vectors:
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -14,6 +15,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..config import DEFAULTS
 from .features import PrimitiveFeatures, chunked
 from .protocol import PartMesh
 from .rotations import quaternion_to_matrix
@@ -21,6 +23,7 @@ from .rotations import quaternion_to_matrix
 DEFAULT_HEAD_HIDDEN = 128     # network.head_hidden_size (ours)
 MIN_HALF_SIZE = 0.02          # half-sizes in (MIN, MIN + SPAN): the data lives in [-0.5, 0.5]^3
 HALF_SIZE_SPAN = 0.5
+FLOW_SECTIONS = ("invertible_network", "projection_layer")   # config sections these types have no use for
 # Points per pass when no gradient is needed: bounds the (B, N, M, 3) temporaries.
 INFERENCE_CHUNK = 16384
 
@@ -58,6 +61,10 @@ class AnalyticPrimitives(PrimitiveFeatures):
 
     def __init__(self, config: Mapping[str, Any]):
         super().__init__(config)
+        changed = [k for k in FLOW_SECTIONS if self.config.get(k) != DEFAULTS[k]]
+        if changed:  # say so rather than ignore the user's settings silently
+            warnings.warn(f"network.type {self.config['network']['type']} has no flow: the config's "
+                          f"{' and '.join(changed)} settings are not used", stacklevel=2)
         hidden = int(self.config["network"].get("head_hidden_size", DEFAULT_HEAD_HIDDEN))
         dims = 2 * self.feature_size
         self.head_hidden_size = hidden
