@@ -1,10 +1,14 @@
 """Tiny models of every primitive type for the tests that run each type through the product."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
 import torch
+
+sys.path.insert(0, str(Path(__file__).parent / "train"))
+from np_train_ellipsoids import EllipsoidDataset  # noqa: E402  (a plain module beside the train tests)
 
 # test name -> (network.type, coupling layers); ellipsoids are Neural Parts with 0 layers
 TYPES = {
@@ -88,19 +92,7 @@ def write_checkpoints(folder: Path, spread: bool = False, n_primitives: int = 3)
 
 
 def toy_batch(batch: int = 2, n: int = 128, seed: int = 0) -> dict[str, torch.Tensor]:
-    """Axis-aligned ellipsoids: input points, surface points + normals, volume points + occupancy."""
-    rng = np.random.default_rng(seed)
-    items = []
-    for _ in range(batch):
-        axes = rng.uniform(0.15, 0.4, size=3)
-        d = rng.normal(size=(2 * n, 3))
-        d /= np.linalg.norm(d, axis=1, keepdims=True)
-        p = d * axes
-        normals = p / axes ** 2
-        normals /= np.linalg.norm(normals, axis=1, keepdims=True)
-        v = rng.uniform(-0.5, 0.5, size=(n, 3))
-        occ = ((v / axes) ** 2).sum(1) < 1
-        items.append((p[n:], p[:n], normals[:n], v, occ))
-    stack = lambda i: torch.as_tensor(np.stack([it[i] for it in items]), dtype=torch.float32)  # noqa: E731
-    return {"input": stack(0), "surface_points": stack(1), "surface_normals": stack(2),
-            "volume_points": stack(3), "occupancy": stack(4), "volume_weights": torch.ones(batch, n)}
+    """A collated batch of the training tests' ellipsoids (input, surface points + normals,
+    volume points + occupancy + weights)."""
+    data = EllipsoidDataset(n_shapes=batch, n_input=n, n_surface=n, n_volume=n, seed=seed)
+    return {k: torch.stack([data[i][k] for i in range(batch)]) for k in data[0]}

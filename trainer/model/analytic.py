@@ -48,6 +48,12 @@ def to_world(local: torch.Tensor, p: Placement) -> torch.Tensor:
     return torch.einsum("bnmi,bmij->bnmj", local, p.rotation) + p.translation[:, None]
 
 
+def full_precision(t: torch.Tensor):
+    """Autocast off: the closed forms take logs, powers and small differences, kept in float32
+    under mixed-precision training (the heads are tiny, so this costs nothing measurable)."""
+    return torch.autocast(t.device.type, enabled=False)
+
+
 def _head(in_dims: int, hidden: int, out_dims: int) -> nn.Sequential:
     return nn.Sequential(nn.Linear(in_dims, hidden), nn.ReLU(), nn.Linear(hidden, out_dims))
 
@@ -94,7 +100,10 @@ class AnalyticPrimitives(PrimitiveFeatures):
 
     # --- the protocol -----------------------------------------------------------------------
     def condition(self, F: torch.Tensor) -> Placement:
-        F = F.float()  # the closed forms take powers and logs: keep them in float32 under autocast
+        with full_precision(F):
+            return self._condition(F.float())
+
+    def _condition(self, F: torch.Tensor) -> Placement:
         q = self.rotations(F)
         q = q / torch.linalg.vector_norm(q, dim=-1, keepdim=True).clamp_min(1e-8)
         size = MIN_HALF_SIZE + HALF_SIZE_SPAN * torch.sigmoid(self.sizes(F))
@@ -107,12 +116,14 @@ class AnalyticPrimitives(PrimitiveFeatures):
         if chunk_size == "auto":
             chunk_size = None if torch.is_grad_enabled() else INFERENCE_CHUNK
         p = cond or self.condition(F)
-        return chunked(lambda part: self.local_distance(to_local(part.float(), p), p), x, chunk_size)
+        with full_precision(x):
+            return chunked(lambda part: self.local_distance(to_local(part.float(), p), p), x, chunk_size)
 
     def sample_surface(self, F: torch.Tensor, n_points: int, cond: Placement | None = None,
                        generator: torch.Generator | None = None) -> torch.Tensor:
         p = cond or self.condition(F)
-        return to_world(self.local_surface(p, n_points, generator), p)
+        with full_precision(F):
+            return to_world(self.local_surface(p, n_points, generator), p)
 
     def primitive_meshes(self, F: torch.Tensor, resolution: int = 3) -> list[list[PartMesh]]:
         with torch.no_grad():

@@ -5,7 +5,6 @@ from typing import Any, Mapping
 
 import numpy as np
 import torch
-from torch import nn
 
 from ..config import ConfigError, load_config
 from .features import PrimitiveFeatures
