@@ -75,6 +75,7 @@ class EditingController(QObject):
         self.picker.detach()
         self.recorder.detach()
         self.jobs.cancel(owner=self)
+        self.jobs.cancel(owner=self.files)
         self.jobs.wait(30000)
 
     def _first_selection(self) -> None:
