@@ -177,6 +177,10 @@ class Session(QObject):
         return self._last_result.shape if self._last_result is not None else None
 
     @property
+    def current_entry(self) -> ShapeEntry | None:
+        return self._last_result.entry if self._last_result is not None else None
+
+    @property
     def current_prediction(self) -> Prediction | None:
         return self._last_result.prediction if self._last_result is not None else None
 

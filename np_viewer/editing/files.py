@@ -166,7 +166,8 @@ class FileActions:
         return SavedAssembly(parts, checkpoint=str(ckpt) if ckpt else None,
                              shape=a.info.shape_path or None, resolution=a.info.resolution or None,
                              metadata={"shape_name": a.info.shape_name, "category": a.info.category,
-                                       "model_name": a.info.model_name})
+                                       "model_name": a.info.model_name,
+                                       **({"fit": self.doc.status.fit} if self.doc.status.fit else {})})
 
     def save_assembly(self, path: Path | None = None) -> Job | None:
         if not len(self.doc.assembly):
@@ -205,6 +206,7 @@ class FileActions:
                             model_name=meta.get("model_name", ""), resolution=saved.resolution or 0,
                             extra={"assembly": str(path)})
         self.doc.assembly.set_scene(parts, geo, info, keep_display=False)
+        self.doc.status.fit = meta.get("fit") or {}       # a saved fit shows its before/after numbers
         self.c.sources.clear()
         self.c.sources.update(sources)
         self.doc.status.message = f"Opened assembly {Path(path).name} ({len(parts)} parts)"

@@ -226,6 +226,8 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         self._closed = True
+        if (fitting := getattr(self, "fitting", None)) is not None:
+            fitting.detach()  # drops a running fit
         if (editing := getattr(self, "editing", None)) is not None:
             editing.detach()  # waits for a running swap and removes the gizmo before the plotter goes
         if (gallery := getattr(self, "gallery", None)) is not None:

@@ -213,14 +213,11 @@ class Predictor:
         return float(chamfer_l1(surface, pts))
 
     def fit(self, shape: ShapeInput, options: Any, on_progress: Any = None, should_stop: Any = None) -> Any:
-        """``trainer.fitting.fit_shape`` for ``shape``, starting (in refine mode) from a copy of this
-        predictor's model, which stays as it is. Returns the ``FitResult``; ``Predictor(result.model)``
-        predicts the fitted parts."""
-        import copy
-
+        """``trainer.fitting.fit_shape`` for ``shape`` with this predictor's model as the start
+        (refine) or the architecture (scratch); the fit works on a copy, this model stays as it is.
+        Returns the ``FitResult``; ``Predictor(result.model)`` predicts the fitted parts."""
         from ..fitting import fit_shape
-        start = copy.deepcopy(self.model).cpu() if options.mode == "refine" else None
-        return fit_shape(shape, options, model=start, on_progress=on_progress, should_stop=should_stop)
+        return fit_shape(shape, options, model=self.model, on_progress=on_progress, should_stop=should_stop)
 
     @torch.no_grad()
     def implicit(self, prediction_or_features: Prediction | torch.Tensor, points: np.ndarray,
