@@ -194,8 +194,10 @@ class Session(QObject):
         """The parts on screen now come from ``predictor``'s ``prediction`` (a fit), or again from
         the session's model (None): segmentation and metrics follow them."""
         self._scene_model = (predictor, prediction) if predictor is not None and prediction is not None else None
-        if metrics is not None:
+        if metrics:
             self.doc.status.metrics = metrics
+        elif self._scene_model is None and self._last_result is not None:
+            self._request_metrics(self._last_result)      # the prediction's own numbers again
         if self.doc.assembly.input is not None:
             self.doc.assembly.set_labels(None)
             if self.doc.view.segmentation:

@@ -161,3 +161,28 @@ def test_inline_service_runs_jobs_now(qtbot):
 
     job = service.submit(stops, out.append, lambda exc, tb: out.append(exc))
     assert out == [7] and job.state == "cancelled" and not service.active()
+
+
+def test_stepping_on_before_a_prediction_lands_drops_it(make_window, qtbot):
+    """The session's prediction for a shape the user already left never reaches the scene."""
+    window, doc, session = make_window()
+    original, release = session.predictor.predict, threading.Event()
+    started = []
+
+    def slow_predict(shape, *a, **k):
+        started.append(shape.name)
+        if shape.name == "b_sphere":
+            release.wait(10)                     # still running when the user steps on
+        return original(shape, *a, **k)
+
+    session.predictor.predict = slow_predict
+    scenes = []
+    doc.assembly.reset.connect(lambda: scenes.append(doc.assembly.info.shape_name))
+    doc.library.step(1)                          # b_sphere: starts predicting
+    qtbot.waitUntil(lambda: started == ["b_sphere"], timeout=10000)
+    doc.library.step(1)                          # c_cylinder supersedes it
+    release.set()
+    qtbot.waitUntil(lambda: not session.busy and doc.assembly.info.shape_name == "c_cylinder", timeout=30000)
+    qtbot.wait(50)
+    assert scenes == ["c_cylinder"] and doc.assembly.info.shape_name == "c_cylinder"
+    assert started == ["b_sphere", "c_cylinder"]
