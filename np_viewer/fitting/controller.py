@@ -34,14 +34,14 @@ from .edit import FitEdit
 
 @dataclass
 class FitTick:
-    """One progress report of a running fit, with the best parts so far on snapshot ticks."""
+    """One progress report of a running fit, with the best model so far on snapshot ticks."""
 
     step: int
     elapsed: float
     objective: float
     best_objective: float
     iou: float | None
-    meshes: list | None
+    model: torch.nn.Module | None
 
 
 @dataclass
@@ -82,6 +82,7 @@ class FitController(QObject):
         self.seconds = 60.0
         self._originals: list[Part] | None = None     # the scene's parts while a preview shows
         self._preview: list[Part] = []
+        self._preview_input: tuple[ShapeInput | None, int] = (None, 0)
         self.action = QAction("Fit to this shape…", window)
         self.action.setShortcut(QKeySequence("Ctrl+Shift+F"))
         self.action.setToolTip("Optimise the parts for this shape (refine the model's parts or start from "
@@ -149,10 +150,7 @@ class FitController(QObject):
 
         def job(ctx: JobContext) -> tuple[FitResult, Predictor, Prediction, dict]:
             def progress(p: FitProgress) -> None:
-                meshes = None
-                if p.model is not None:      # the best state so far, shown in the viewport
-                    meshes = Predictor(p.model, device="cpu").predict(shape, resolution).meshes
-                ctx.partial(FitTick(p.step, p.elapsed, p.objective, p.best_objective, p.iou, meshes))
+                ctx.partial(FitTick(p.step, p.elapsed, p.objective, p.best_objective, p.iou, p.model))
                 fractions = [p.elapsed / total] if total else []
                 if p.total_steps:
                     fractions.append(p.step / p.total_steps)
@@ -174,6 +172,7 @@ class FitController(QObject):
                     "before": before, "after": after}
             return result, fitted, prediction, info
 
+        self._preview_input = (shape, resolution)
         self.doc.selection.clear()
         self.job = self.jobs.submit(job, self._on_done, self._on_failed, on_partial=self._on_tick,
                                     lane="fit", title="Fit to this shape", owner=self, group="fit",
@@ -188,8 +187,19 @@ class FitController(QObject):
 
     # --- while it runs ------------------------------------------------------------------------
     def _on_tick(self, tick: FitTick) -> None:
-        if tick.meshes is not None:
-            self._show_preview(tick.meshes)
+        """A snapshot of the best model so far: mesh it on its own lane (the fit goes on meanwhile;
+        a newer snapshot drops an older one still waiting) and show it."""
+        if tick.model is None:
+            return
+        shape, resolution = self._preview_input
+        model = tick.model
+
+        def show(meshes: list) -> None:
+            if self.running:
+                self._show_preview(meshes)
+
+        self.jobs.submit(lambda ctx: Predictor(model, device="cpu").predict(shape, resolution).meshes, show,
+                         lambda exc, tb: None, lane="preview", owner=self, group="preview", inline=False)
 
     def _show_preview(self, meshes: list) -> None:
         a = self.doc.assembly
@@ -226,6 +236,7 @@ class FitController(QObject):
     # --- the result ---------------------------------------------------------------------------
     def _on_done(self, outcome: tuple[FitResult, Predictor, Prediction, dict]) -> None:
         result, fitted, prediction, info = outcome
+        self.jobs.cancel(owner=self, group="preview")
         preview = self._end_preview()
         key = self._cache_key()
         if key is not None:
@@ -259,6 +270,7 @@ class FitController(QObject):
         self.editing.push(edit)
 
     def _on_failed(self, exc: BaseException, tb: str) -> None:
+        self.jobs.cancel(owner=self, group="preview")
         self._end_preview()
         show_error(self.window, "Cannot fit", user_message(exc))
 
