@@ -9,6 +9,7 @@ shorter budget would do at least as well. Also measures the in-process prepare a
 size (trimesh subdivision makes the larger meshes). Example:
 
     OMP_NUM_THREADS=2 .venv/bin/python -m benchmarks.bench_fit --marks 10 30 60 120 --per-family 2
+    .venv/bin/python -m benchmarks.bench_fit --table fit_bench.json     # the README tables
 """
 from __future__ import annotations
 
@@ -104,7 +105,37 @@ def prepare_scaling(path: Path) -> list[dict]:
     return rows
 
 
+def format_tables(result: dict) -> str:
+    """Markdown: one row per (shape, mode), IoU / Chamfer-L1 / purity / steps at each mark."""
+    from benchmarks.common import table
+    marks = sorted({float(m) for r in result["rows"] for m in r["marks"]})
+    headers = ["shape", "mode", "before: IoU / CD / purity"] + [f"{m:g} s: IoU / CD / purity (steps)" for m in marks]
+
+    def cell(s: dict | None, steps: bool = True) -> str:
+        if s is None:
+            return ""
+        purity = f" / {s['purity']:.2f}" if "purity" in s else ""
+        tail = f" ({s['step']})" if steps and "step" in s else ""
+        return f"{s['iou']:.3f} / {s['chamfer_l1']:.4f}{purity}{tail}"
+
+    rows = []
+    for r in result["rows"]:
+        by_mark = {float(m): v for m, v in r["marks"].items()}
+        rows.append([r["shape"], r["mode"], cell(r.get("before"), False)] + [cell(by_mark.get(m)) for m in marks])
+    out = [table(headers, rows)]
+    if result.get("scaling"):
+        srows = [[name, f"{x['faces']:,}", "yes" if x["watertight"] else "no", f"{x['prepare_s']:.3f}"]
+                 for name, xs in result["scaling"].items() for x in xs]
+        out.append(table(["mesh", "faces", "watertight", "prepare_shape (s)"], srows))
+    return "\n\n".join(out)
+
+
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv[:1] == ["--table"]:
+        print(format_tables(json.loads(Path(argv[1]).read_text())))
+        return 0
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--marks", type=float, nargs="+", default=[10, 30, 60, 120])
     p.add_argument("--per-family", type=int, default=5, help="procedural shapes per family")
