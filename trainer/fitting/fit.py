@@ -50,6 +50,7 @@ class FitOptions:
     lr: float | None = None         # peak learning rate (None: RECIPE_LR)
     final_lr_fraction: float = 0.05  # cosine decay to this fraction of lr over the budget
     trainable: str = "all"          # "features" (encoder-output bias + embeddings) | "all" (+ the flow)
+    flow_lr_scale: float | None = None  # the flow's lr relative to lr (None: RECIPE_FLOW_LR_SCALE)
     volume_points: int | None = None   # per step (None: data.n_points_in_mesh)
     surface_points: int | None = None  # per step (None: data.n_points_on_mesh)
     log_every: int = 10             # steps between history rows (and progress callbacks)
@@ -57,6 +58,7 @@ class FitOptions:
 
 
 RECIPE_LR = {"refine": 1e-3, "scratch": 3e-3}
+RECIPE_FLOW_LR_SCALE = {"refine": 0.1, "scratch": 1.0}  # refine: a slow flow keeps each part's role
 
 
 @dataclass
@@ -139,17 +141,17 @@ def _last_linear(module: torch.nn.Module) -> torch.nn.Linear:
     return linears[-1]
 
 
-def trainable_parameters(model: torch.nn.Module, trainable: str) -> list[torch.nn.Parameter]:
-    """What a fit optimises (see the module docstring); everything else is frozen."""
+def trainable_parameters(model: torch.nn.Module, trainable: str) -> tuple[list, list]:
+    """(feature parameters, flow parameters) a fit optimises (see the module docstring);
+    everything else is frozen. The flow list is empty for ``trainable="features"``."""
     if trainable not in ("features", "all"):
         raise ValueError(f"trainable must be 'features' or 'all', got {trainable!r}")
-    params = [_last_linear(model.feature_extractor).bias, model.primitive_embedding]
-    if trainable == "all":
-        params += list(model.invertible_network.parameters())
-    chosen = {id(p) for p in params}
+    features = [_last_linear(model.feature_extractor).bias, model.primitive_embedding]
+    flow = list(model.invertible_network.parameters()) if trainable == "all" else []
+    chosen = {id(p) for p in features + flow}
     for p in model.parameters():
         p.requires_grad_(id(p) in chosen)
-    return params
+    return features, flow
 
 
 def _lr_at(progress: float, options: FitOptions, lr: float) -> float:
@@ -271,9 +273,13 @@ def fit_shape(shape, options: FitOptions, model: torch.nn.Module | str | os.Path
             F0 = net(x)
         iou_before = estimate_iou(net, F0, iou_pts, iou_occ) if options.mode == "refine" else None
 
-        params = trainable_parameters(net, options.trainable)
+        features, flow = trainable_parameters(net, options.trainable)
+        params = features + flow
         lr = float(options.lr or RECIPE_LR[options.mode])
-        optimizer = torch.optim.Adam(params, lr=lr)
+        flow_scale = float(options.flow_lr_scale if options.flow_lr_scale is not None
+                           else RECIPE_FLOW_LR_SCALE[options.mode])
+        groups = [{"params": features, "scale": 1.0}] + ([{"params": flow, "scale": flow_scale}] if flow else [])
+        optimizer = torch.optim.Adam(groups, lr=lr)
         clip = cfg["training"].get("grad_clip", 1.0)
         torch.manual_seed(options.seed + 1)                  # sphere samples
 
@@ -292,7 +298,7 @@ def fit_shape(shape, options: FitOptions, model: torch.nn.Module | str | os.Path
             if stopped is not None:
                 break
             for group in optimizer.param_groups:
-                group["lr"] = _lr_at(budget.progress(step), options, lr)
+                group["lr"] = group["scale"] * _lr_at(budget.progress(step), options, lr)
             dataset.set_epoch(step)
             batch = {k: (v.to(device) if isinstance(v, torch.Tensor) else v)
                      for k, v in collate([dataset[0]]).items()}
