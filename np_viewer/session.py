@@ -17,7 +17,7 @@ from trainer.inference import (Prediction, Predictor, ShapeInput, ShapeLoadError
 from trainer.palette import part_colour
 
 from .document import AssemblyInfo, Document, InputGeometry, Part, ShapeEntry
-from .jobs import Job, JobCancelled, JobContext, JobService
+from .jobs import Job, JobContext, JobService
 from .render.thumbnails import render_thumbnail
 
 THUMBNAIL_SIZE = 72

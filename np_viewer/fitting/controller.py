@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+
 import torch
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
