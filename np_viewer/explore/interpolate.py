@@ -21,9 +21,6 @@ def lerp_features(fa: torch.Tensor, fb: torch.Tensor, t: float) -> torch.Tensor:
     return fa * (1.0 - t) + fb.to(fa.device, fa.dtype) * t
 
 
-@torch.no_grad()
 def meshes_for(predictor: Predictor, features: torch.Tensor, resolution: int = 3) -> list[PartMesh]:
     """The M part meshes of features F (1, M, 2f), as the model's type builds them."""
-    F = features.to(predictor.device)
-    return [(np.asarray(v, np.float32), np.asarray(f, np.int64))
-            for v, f in predictor.model.primitive_meshes(F, int(resolution))[0]]
+    return predictor.meshes_from_features(features, resolution)

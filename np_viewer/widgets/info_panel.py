@@ -49,8 +49,17 @@ class InfoPanel(QWidget):
             rows.append(("Inference", f"{s.inference_ms:.0f} ms"))
         elif info.shape_name and m:
             rows.append(("Inference", "cached"))
-        for k, v in (s.metrics or {}).items():
-            rows.append((k, f"{v:.4f}" if isinstance(v, float) else str(v)))
+        fit = s.fit or {}
+        if fit:
+            rows.append(("Fit", f"{fit.get('mode', '')}, {fit.get('primitives', '')} parts, {fit.get('steps', 0)} steps "
+                                f"in {fit.get('seconds', 0):.0f} s ({fit.get('stopped', '')})"))
+            before, after = fit.get("before", {}), fit.get("after", {})
+            for k in after:
+                b = before.get(k)
+                rows.append((k, f"{b:.4f} → {after[k]:.4f}" if isinstance(b, float) else f"– → {after[k]:.4f}"))
+        else:
+            for k, v in (s.metrics or {}).items():
+                rows.append((k, f"{v:.4f}" if isinstance(v, float) else str(v)))
         body = "".join(f"<tr><td><b>{html.escape(k)}</b>&nbsp;</td><td>{html.escape(v)}</td></tr>" for k, v in rows)
         note = f"<p style='color:#a05a00'>{html.escape(s.device_note)}</p>" if s.device_note else ""
         self.label.setText(f"<table>{body}</table>{note}")

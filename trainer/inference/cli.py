@@ -162,6 +162,11 @@ def _message(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+def output_folders(refs) -> list[str]:
+    """The folder name under OUT of each shape (np-infer and np-fit name outputs alike)."""
+    return unique_names([safe_name(r.name, "shape") for r in refs])
+
+
 def _collect_inputs(inputs: list[str], split: str | None, failures: list[tuple[str, str]]):
     from .shapes import ShapeLoadError, list_shapes
 
@@ -209,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from tqdm import tqdm
 
-    folders = unique_names([safe_name(r.name, "shape") for r in refs])
+    folders = output_folders(refs)
     warnings: list[tuple[str, str]] = []
     done = 0
     start = time.perf_counter()
