@@ -7,7 +7,10 @@ so published checkpoints load with ``strict=True``.
 Speed: the first Linear of each coupling MLP sees ``concat(F, P(y))``. Its F half is the
 same for every point of a primitive, so :meth:`CouplingLayer.feature_term` computes it
 once per primitive (for map_s and map_t together) and points only pay for the P(y) half,
-added by broadcasting instead of expanding and concatenating F per point.
+added by broadcasting instead of expanding and concatenating F per point. The per-primitive
+quantities (:class:`Conditioning`) can be aligned with a dense (B, N, M) point layout or
+with a list of (batch item, primitive) pairs, so that training can differentiate only the
+pairs a loss reads (``trainer/training/predictions.py``).
 """
 from __future__ import annotations
 
