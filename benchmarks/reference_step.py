@@ -6,8 +6,9 @@ sliced into two addmm branches, log-determinants always accumulated), phi at the
 samples always the plain latent-space phi (the published ``euclidean_phi_volume`` was
 accepted and ignored), phi at the surface samples for every primitive with a full
 double backward, and the same losses. It reads the model's parameters by their published
-names only, so it keeps running on any later NeuralParts. The encoder is the model's own
-(``model.encode``): the throughput work did not touch it.
+names only, so it keeps running on any later NeuralParts. The encoder and the flow's
+per-primitive heads (scale, rotation, translation) are the model's own: the throughput
+work did not touch them.
 
 Used by ``bench_step.py`` (side-by-side timing) and by the test that checks the new step's
 losses equal these with ``euclidean_phi_volume: false``.
@@ -24,18 +25,6 @@ INFERENCE_CHUNK = 1024
 
 
 # --- flow (as trainer/model/flow.py was) ------------------------------------------------
-def _quaternion_to_matrix(q: torch.Tensor) -> torch.Tensor:
-    w, x, y, z = q.unbind(-1)
-    n = (q * q).sum(-1)
-    s = torch.where(n > 0, 2.0 / torch.where(n > 0, n, torch.ones_like(n)), torch.zeros_like(n))
-    xx, yy, zz = s * x * x, s * y * y, s * z * z
-    xy, xz, yz = s * x * y, s * x * z, s * y * z
-    xw, yw, zw = s * x * w, s * y * w, s * z * w
-    rows = (torch.stack([1 - yy - zz, xy - zw, xz + yw], -1), torch.stack([xy + zw, 1 - xx - zz, yz - xw], -1),
-            torch.stack([xz - yw, yz + xw, 1 - xx - yy], -1))
-    return torch.stack(rows, -2)
-
-
 def _feature_term(layer, F):
     f = F.shape[-1]
     weight = torch.cat([layer.map_s[0].weight[:, :f], layer.map_t[0].weight[:, :f]])
@@ -57,15 +46,11 @@ def _scale_shift(layer, f, feature_term, v_masked):
 
 
 def condition(flow, F):
-    sigma = rotation = translation = None
-    if flow.scales is not None:
-        sigma = fn.elu(flow.scales(F)) + 1
-    if flow.rotations is not None:
-        q = flow.rotations(F)
-        q = q / torch.sqrt((q * q).sum(-1, keepdim=True))
-        rotation = _quaternion_to_matrix(q)
-        translation = flow.translations(F)
-    return [_feature_term(layer, F) for layer in flow.layers], sigma, rotation, translation, F.shape[-1]
+    """(feature terms as they were, sigma, rotation, translation, f); the per-primitive heads
+    are the flow's own (unchanged, and a negligible cost)."""
+    heads = flow.condition(F)
+    return [_feature_term(layer, F) for layer in flow.layers], heads.sigma, heads.rotation, \
+        heads.translation, F.shape[-1]
 
 
 def flow_forward(flow, cond, y):
