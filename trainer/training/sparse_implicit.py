@@ -30,6 +30,7 @@ def _phi(flow: ConditionalNVP, cond: Conditioning, points: torch.Tensor, radius:
 
 class _SparseBackwardImplicit(torch.autograd.Function):
     @staticmethod
+    @torch.amp.custom_fwd(device_type="cuda")  # backward's recompute runs under the same autocast
     def forward(ctx, flow, radius, n_layers, n_cond, points, *tensors):
         cond_tensors = list(tensors[:n_cond])
         cond = _conditioning(cond_tensors, n_layers)
@@ -44,6 +45,7 @@ class _SparseBackwardImplicit(torch.autograd.Function):
 
     @staticmethod
     @once_differentiable
+    @torch.amp.custom_bwd(device_type="cuda")
     def backward(ctx, grad_phi):
         saved = list(ctx.saved_tensors)
         points, rest = saved[0], saved[1:]
