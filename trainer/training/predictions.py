@@ -23,7 +23,7 @@ import torch
 
 from ..losses.nearest import DEFAULT_CHUNK_ELEMENTS, nearest_distances
 from ..model.flow import ConditionalNVP
-from .sparse_implicit import implicit_sparse_backward
+from .sparse_implicit import implicit_sparse_backward, no_grad_chunk
 
 
 def union_surface_mask(model, F: torch.Tensor, y_prim: torch.Tensor, cond=None) -> torch.Tensor:
@@ -34,7 +34,7 @@ def union_surface_mask(model, F: torch.Tensor, y_prim: torch.Tensor, cond=None) 
     """
     B, S, M, _ = y_prim.shape
     with torch.no_grad():
-        phi = model.implicit(F, y_prim.reshape(B, S * M, 3), cond=cond).reshape(B, S, M, M)
+        phi = model.implicit(F, y_prim.reshape(B, S * M, 3), no_grad_chunk(*F.shape[:2]), cond).reshape(B, S, M, M)
         own = torch.eye(M, dtype=torch.bool, device=phi.device)
         phi = phi.masked_fill(own, float("inf"))
         return (phi >= 0).all(-1)
@@ -71,7 +71,7 @@ def _uses_euclidean_phi(model) -> bool:
 def _owner_phi(model, F: torch.Tensor, points: torch.Tensor, cond) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """(phi (B, N, M) without autograd, owner (B, N), phi of the owner (B, N) differentiable)."""
     with torch.no_grad():
-        phi = model.implicit(F, points, cond=cond)
+        phi = model.implicit(F, points, no_grad_chunk(*F.shape[:2]), cond)
     owner = (phi ** 2).argmin(-1)
     if _is_flow(model):
         flow = model.invertible_network
@@ -106,7 +106,7 @@ def compute_predictions(
         points = targets["volume_points"]
         if _uses_euclidean_phi(model):
             with torch.no_grad():
-                plain = model.implicit(F, points, cond=cond)
+                plain = model.implicit(F, points, no_grad_chunk(*F.shape[:2]), cond)
             surface = _surface_samples(model, F, n_points_on_sphere, cond)
             out["phi_volume"] = euclidean_phi(points, surface, plain)
         elif _is_flow(model) and torch.is_grad_enabled():
