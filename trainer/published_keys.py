@@ -35,6 +35,8 @@ PUBLISHED_KEYS: tuple[KeySupport, ...] = (
     KeySupport("data.equal", HONOURED, "inside/outside balanced volume sampling with importance weights"),
     KeySupport("data.normalize", TOLERATED,
                "normalisation is applied once by np-prepare and recorded in the prepared directory"),
+    KeySupport("data.biased", HONOURED, "true: unit volume weights (the sampler alone sets the balance)"),
+    KeySupport("data.positive_weight", HONOURED, "inside samples drawn W times more often (with weights)"),
     KeySupport("data.input_dims", REFUSED_OTHERWISE, "3"),
     KeySupport("data.random_view", HONOURED, "a random rendered view per step (image encoders)"),
     KeySupport("data.mesh_folder / points_folder / surface_points_folder / renderings_folder", TOLERATED,

@@ -226,3 +226,9 @@ def test_np_train_refuses_an_unsupported_published_value(tmp_path, capsys):
     rc = train_main([str(path), str(tmp_path / "out"), "--dataset-directory", str(tmp_path), "--no-progress"])
     assert rc != 0
     assert "network.edge_lengths" in capsys.readouterr().err
+
+
+def test_readme_shows_the_published_keys_table():
+    from trainer.published_keys import markdown_table
+
+    assert markdown_table() in (ROOT / "README.md").read_text()
