@@ -73,7 +73,7 @@ class CouplingLayer(nn.Module):
 
         The s and t branches run as separate matmuls on the shared projection: slicing one
         fused (.., 2H) activation instead made every backward fill and copy a zero tensor
-        of that size (measured: 14% of a CPU training step).
+        of that size (the fill alone: 11.5% of a CPU training step, profiled).
         """
         f = self.feature_dims
         hidden = self.map_s[2].weight.shape[0]
