@@ -232,3 +232,14 @@ def test_readme_shows_the_published_keys_table():
     from trainer.published_keys import markdown_table
 
     assert markdown_table() in (ROOT / "README.md").read_text()
+
+
+@pytest.mark.parametrize("n_blocks", [0, 2])
+def test_plain_phi_training_step_runs_for_ellipsoids_and_flows(n_blocks):
+    # ellipsoids (no coupling layer) with the plain phi once crashed in the sparse backward
+    cfg = _config(False)
+    cfg["invertible_network"]["n_blocks"] = n_blocks
+    model, batch = _model(cfg), _batch()
+    _, terms, grads = _step(model, batch, build_loss(cfg["loss"]))
+    assert all(torch.isfinite(torch.tensor(v)) for v in terms.values())
+    assert any(k.startswith("invertible_network.translations") for k in grads)

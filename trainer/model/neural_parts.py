@@ -110,7 +110,8 @@ class NeuralParts(PrimitiveFeatures):
 
     def implicit_for_loss(self, F: torch.Tensor, x: torch.Tensor, cond: Conditioning | None = None) -> torch.Tensor:
         """``implicit`` whose backward recomputes only the entries a loss reads (``sparse_implicit``)."""
-        if not torch.is_grad_enabled():
+        # with no coupling layer (ellipsoids) phi is closed-form and the plain backward is cheap
+        if not torch.is_grad_enabled() or len(self.invertible_network.layers) == 0:
             return self.implicit(F, x, cond=cond)
         return implicit_sparse_backward(self, cond or self.condition(F), x)
 
