@@ -15,6 +15,10 @@ from trainer.data.sampling import (DEFAULT_PADDING, NEAR_SURFACE_SIGMAS, sample_
                                    sample_surface, sample_uniform_box)
 
 
+class NoInsideError(ValueError):
+    """The surface encloses no volume (flat, a single triangle): every volume sample would be outside."""
+
+
 @dataclass(frozen=True)
 class PrepareOptions:
     n_surface: int = 100_000        # surface points (with normals, and part labels if known)
@@ -67,6 +71,8 @@ def prepare_mesh(mesh: trimesh.Trimesh, *, name: str, category: str, split: str,
         queries.append(voxel_centres())
     inside = np.abs(robust_winding_numbers(normalised, np.concatenate(queries, axis=0))) > INSIDE_THRESHOLD
     occupancy = inside[: len(volume)]
+    if not occupancy.any():  # training on it would pin the coverage loss: refuse, say why
+        raise NoInsideError("flat: no inside (the surface encloses no volume, e.g. all vertices in one plane)")
     voxels = inside[len(volume):].reshape((VOXEL_RESOLUTION,) * 3) if options.voxels else None
 
     views = cameras = None

@@ -2,22 +2,26 @@
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
 import os
+import signal
 import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
-from trainer.data.manifest import (DEFAULT_FRACTIONS, ManifestError, SPLITS, assign_split,
+from trainer.data.manifest import (DEFAULT_FRACTIONS, MANIFEST_FILE, ManifestError, SPLITS, assign_split,
                                    read_splits_file, reindex)
 from trainer.data.mesh_io import DEFAULT_MAX_FACES, MeshLoadError, load_mesh
-from trainer.data.pipeline import PrepareOptions, prepare_mesh
+from trainer.data.pipeline import NoInsideError, PrepareOptions, prepare_mesh
 from trainer.data.prepared import INCOMPLETE_DIR, is_prepared_shape_dir, shape_dir_for
 from trainer.data.sources import Job, SourceError, discover, in_shard, synthetic_jobs
 from trainer.data.synthetic import FAMILIES
+from trainer.interrupts import EXIT_INTERRUPTED, abort_on_repeat, sigterm_as_interrupt
+from trainer.processes import kill_processes, safe_context, stop_processes
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -58,6 +62,8 @@ def run_task(task: Task) -> Outcome:
                          out_dir=task.out_dir, options=task.options, source=str(job.path))
     except MeshLoadError as exc:
         return Outcome(job, False, str(exc), time.perf_counter() - t0)
+    except NoInsideError as exc:
+        return Outcome(job, False, f"{job.source}: {exc}.", time.perf_counter() - t0)
     except MemoryError:
         return Outcome(job, False, f"{job.source}: ran out of memory.", time.perf_counter() - t0)
     except OSError as exc:
@@ -73,9 +79,33 @@ def run_task(task: Task) -> Outcome:
 def _init_worker() -> None:
     # Workers share the machine: one thread each for the numeric libraries.
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    # A terminal's Ctrl-C reaches the whole process group: the parent alone decides what
+    # stops (it terminates the workers), so a worker never dies half-way through a reply.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def run_tasks(tasks: list[Task], workers: int, progress: bool = True):
+def _worker_processes(pool: ProcessPoolExecutor) -> list:
+    # The executor keeps its workers in ``_processes`` (pid -> Process); there is no public accessor.
+    return list((getattr(pool, "_processes", None) or {}).values())
+
+
+@contextmanager
+def _worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """A process pool that, when left by an exception (Ctrl-C, SIGTERM, a closed generator),
+    terminates its workers instead of waiting for them: a stuck worker must never keep us alive."""
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=safe_context(), initializer=_init_worker)
+    try:
+        yield pool
+    except BaseException:
+        procs = _worker_processes(pool)
+        with abort_on_repeat("np-prepare", lambda: kill_processes(procs), RESUME_HINT):
+            pool.shutdown(wait=False, cancel_futures=True)
+            stop_processes(procs)
+        raise
+    pool.shutdown(wait=True)
+
+
+def run_tasks(tasks: list[Task], workers: int, progress: bool = True) -> Iterator[Outcome]:
     """Yield an ``Outcome`` per task, in completion order, surviving crashed workers."""
     from tqdm import tqdm
     bar = tqdm(total=len(tasks), unit="shape", disable=None if progress else True, file=sys.stderr,
@@ -88,10 +118,9 @@ def run_tasks(tasks: list[Task], workers: int, progress: bool = True):
                 yield out
             return
         pending = list(reversed(tasks))
-        ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
         while pending:
             crashed: list[Task] = []
-            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker) as pool:
+            with _worker_pool(workers) as pool:
                 running: dict = {}
                 while (pending or running) and not crashed:
                     while pending and len(running) < 2 * workers:
@@ -119,7 +148,7 @@ def run_tasks(tasks: list[Task], workers: int, progress: bool = True):
             # A worker died (segfault, OOM kill): retry those tasks one by one in isolation
             # so that only the culprit is reported.
             for t in crashed:
-                with ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_init_worker) as solo:
+                with _worker_pool(1) as solo:
                     try:
                         out = solo.submit(run_task, t).result()
                     except BrokenProcessPool:
@@ -200,19 +229,31 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+RESUME_HINT = "finished shapes are kept; run the same command again to resume (they are skipped)"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return _main(parser, args)
+        with sigterm_as_interrupt():  # `kill` stops as cleanly as Ctrl-C
+            return _main(parser, args)
     except KeyboardInterrupt:
-        if args.out is not None and args.out.is_dir():
+        return _interrupted(args.out)
+
+
+def _interrupted(out_dir: Path | None) -> int:
+    """After Ctrl-C / SIGTERM (workers already stopped): list what is complete, say how to resume."""
+    listed = ""
+    with abort_on_repeat("np-prepare", note="manifest not updated: run `np-prepare --reindex --out DIR`"):
+        if out_dir is not None and out_dir.is_dir():
             try:
-                reindex(args.out)  # the manifest lists what did finish
-            except (OSError, KeyboardInterrupt):
+                _clean_incomplete(out_dir)  # the stopped workers' half-written shapes
+                listed = f" {out_dir / MANIFEST_FILE} lists {len(reindex(out_dir))} shapes;"
+            except OSError:
                 pass
-        print("np-prepare: interrupted; finished shapes are kept, run again to resume.", file=sys.stderr)
-        return 130
+    print(f"np-prepare: interrupted;{listed} {RESUME_HINT}.", file=sys.stderr)
+    return EXIT_INTERRUPTED
 
 
 def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
@@ -294,10 +335,7 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - t0
 
     entries = reindex(out_dir)
-    try:
-        (out_dir / INCOMPLETE_DIR).rmdir()  # only succeeds when nothing is left in it
-    except OSError:
-        pass
+    _clean_incomplete(out_dir)
     suffix = "" if shard_n == 1 else f".shard-{shard_i}-of-{shard_n}"
     report = out_dir / f"failures{suffix}.txt"
     if failures:
@@ -331,6 +369,10 @@ def _clean_incomplete(out_dir: Path) -> None:
         pid = int(parts[-2]) if len(parts) >= 3 and parts[-2].isdigit() else None
         if pid is None or not _alive(pid):
             shutil.rmtree(entry, ignore_errors=True)
+    try:
+        tmp_root.rmdir()  # only succeeds when nothing is left in it
+    except OSError:
+        pass
 
 
 def _alive(pid: int) -> bool:
@@ -340,7 +382,10 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    try:  # a zombie (dead, not yet reaped: e.g. no init reaping in a container) is gone too
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 if __name__ == "__main__":
