@@ -21,6 +21,9 @@ DEFAULT_MAX_FACES = 5_000_000
 BYTES_PER_FACE_LIMIT = 400
 
 
+FLAT_NOTE = "flat: no inside"  # the reason np-prepare gives, and np-infer's warning, for such shapes
+
+
 class MeshLoadError(Exception):
     """A mesh file could not be turned into a usable triangle mesh (message names the file)."""
 
@@ -78,6 +81,15 @@ def validate_mesh(mesh: trimesh.Trimesh, name: str, max_faces: int = DEFAULT_MAX
         raise MeshLoadError(f"{name}: the surface has zero area.")
     welded.remove_unreferenced_vertices()
     return welded
+
+
+def is_flat(vertices: np.ndarray, tolerance: float = 1e-6) -> bool:
+    """All points in one plane (up to ``tolerance`` of the extent): a surface with no inside."""
+    pts = np.asarray(vertices, dtype=np.float64)
+    if len(pts) < 4:
+        return True
+    spread = np.linalg.svd(pts - pts.mean(axis=0), compute_uv=False)
+    return bool(spread[-1] <= tolerance * spread[0])
 
 
 def _as_single_mesh(loaded: object, name: str) -> trimesh.Trimesh:

@@ -9,6 +9,7 @@ import numpy as np
 import trimesh
 
 from trainer.data.inside import INSIDE_THRESHOLD, orient_outward, robust_winding_numbers
+from trainer.data.mesh_io import FLAT_NOTE
 from trainer.data.normalize import compute_normalization
 from trainer.data.prepared import VOXEL_RESOLUTION, PreparedShape, save_prepared
 from trainer.data.sampling import (DEFAULT_PADDING, NEAR_SURFACE_SIGMAS, sample_near_surface,
@@ -72,7 +73,7 @@ def prepare_mesh(mesh: trimesh.Trimesh, *, name: str, category: str, split: str,
     inside = np.abs(robust_winding_numbers(normalised, np.concatenate(queries, axis=0))) > INSIDE_THRESHOLD
     occupancy = inside[: len(volume)]
     if not occupancy.any():  # training on it would pin the coverage loss: refuse, say why
-        raise NoInsideError("flat: no inside (the surface encloses no volume, e.g. all vertices in one plane)")
+        raise NoInsideError(f"{FLAT_NOTE} (the surface encloses no volume, e.g. all vertices in one plane)")
     voxels = inside[len(volume):].reshape((VOXEL_RESOLUTION,) * 3) if options.voxels else None
 
     views = cameras = None

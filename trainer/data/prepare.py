@@ -20,6 +20,7 @@ from trainer.data.pipeline import NoInsideError, PrepareOptions, prepare_mesh
 from trainer.data.prepared import INCOMPLETE_DIR, is_prepared_shape_dir, shape_dir_for
 from trainer.data.sources import Job, SourceError, discover, in_shard, synthetic_jobs
 from trainer.data.synthetic import FAMILIES
+from trainer.fsutil import unwritable_reason
 from trainer.interrupts import EXIT_INTERRUPTED, abort_on_repeat, sigterm_as_interrupt
 from trainer.processes import kill_processes, safe_context, stop_processes
 
@@ -303,11 +304,11 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         except (OSError, ManifestError) as exc:
             return usage(str(exc) if isinstance(exc, ManifestError) else f"{args.splits_file}: {exc.strerror}.")
 
+    reason = unwritable_reason(out_dir)
+    if reason is not None:
+        return usage(f"cannot write to {out_dir}: {reason}.")
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        probe = out_dir / f".write-test.{os.getpid()}"
-        probe.write_text("")
-        probe.unlink()
     except OSError as exc:
         return usage(f"cannot write to {out_dir} ({exc.strerror or exc}).")
     _clean_incomplete(out_dir)

@@ -36,6 +36,7 @@ class ShapeInput:
     faces: np.ndarray | None = None     # (T, 3) int64
     ground_truth: Any | None = None     # the prepared record (trainer.data.load_prepared)
     image: np.ndarray | None = None     # (H, W, 3) uint8 view, when the prepared shape has one
+    flat: bool = False                  # all points in one plane: no inside, so no volume metrics
 
     @property
     def part_labels(self) -> np.ndarray | None:
@@ -151,7 +152,7 @@ def _first_view(paths: list[Path]) -> np.ndarray | None:
 
 
 def _from_mesh(path: Path, category: str, n_points: int, seed: int) -> ShapeInput:
-    from ..data.mesh_io import MeshLoadError, load_mesh
+    from ..data.mesh_io import MeshLoadError, is_flat, load_mesh
     from ..data.sampling import sample_surface
     try:
         mesh = load_mesh(path)
@@ -164,7 +165,7 @@ def _from_mesh(path: Path, category: str, n_points: int, seed: int) -> ShapeInpu
     return ShapeInput(name=path.stem, category=category, source=str(path), kind="mesh",
                       points=points.astype(np.float32), normals=normals.astype(np.float32),
                       normalization=norm, vertices=np.asarray(mesh.vertices, np.float32),
-                      faces=np.asarray(mesh.faces, np.int64))
+                      faces=np.asarray(mesh.faces, np.int64), flat=is_flat(mesh.vertices))
 
 
 def _ply_is_point_cloud(path: Path) -> bool:
@@ -221,4 +222,5 @@ def _from_points(path: Path, pts: np.ndarray, category: str, n_points: int, seed
     if len(pts) > n_points:
         pts = pts[np.random.default_rng(seed).choice(len(pts), n_points, replace=False)]
     return ShapeInput(name=path.stem, category=category, source=str(path), kind="points",
-                      points=norm.apply(pts).astype(np.float32), normals=None, normalization=norm)
+                      points=norm.apply(pts).astype(np.float32), normals=None, normalization=norm,
+                      flat=is_flat(pts))
