@@ -108,6 +108,16 @@ def read(path: str | Path, map_location: Any = "cpu") -> dict[str, Any]:
     return data
 
 
+def read_training_state(path: str | Path, map_location: Any = "cpu") -> dict[str, Any]:
+    """A checkpoint that ``np-train --resume`` can continue from (model, optimizer and step)."""
+    data = read(path, map_location)
+    missing = [k for k in ("model", "optimizer", "step") if k not in data]
+    if missing:
+        raise CheckpointError(f"checkpoint {path} holds no training state ({', '.join(missing)} missing): "
+                              "it can be evaluated or viewed but not resumed")
+    return data
+
+
 def _published_config(path: Path, config: str | Path | Mapping[str, Any] | None) -> dict[str, Any]:
     if config is not None:
         return load_config(config)
@@ -138,10 +148,10 @@ def state_mismatch(expected: Mapping[str, torch.Tensor], state: Mapping[str, Any
     if unexpected:
         lines.append(f"{len(unexpected)} unexpected keys: {first(unexpected)}")
     if reshaped:
-        shapes = "; ".join(f"'{k}' has shape {tuple(state[k].shape)} in the file but the config needs "
-                           f"{tuple(expected[k].shape)}" for k in reshaped[:limit])
-        more = f" (and {len(reshaped) - limit} more)" if len(reshaped) > limit else ""
-        lines.append(f"{len(reshaped)} tensors differ in shape: {shapes}{more}")
+        more = f", first {limit}" if len(reshaped) > limit else ""
+        lines.append(f"{len(reshaped)} tensors differ in shape{more}:")
+        lines += [f"  '{k}' has shape {tuple(state[k].shape)} in the file but the config needs "
+                  f"{tuple(expected[k].shape)}" for k in reshaped[:limit]]
     return lines
 
 
@@ -151,7 +161,7 @@ def _check_state(path: Path, model: torch.nn.Module, state: Mapping[str, Any], a
             raise CheckpointError(f"checkpoint {path}: entry '{key}' is not a tensor")
     lines = state_mismatch(model.state_dict(), state)
     if lines:
-        raise CheckpointError(f"checkpoint {path} does not match {against}: " + "\n  ".join(lines))
+        raise CheckpointError(f"checkpoint {path} does not match {against}:\n  " + "\n  ".join(lines))
     for key, got in state.items():
         if got.is_floating_point() and not bool(torch.isfinite(got).all()):
             raise CheckpointError(f"checkpoint {path} is damaged: '{key}' contains NaN or infinite values")
@@ -202,4 +212,4 @@ def parameter_count(model: torch.nn.Module) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
-__all__ = ["CheckpointError", "FORMAT", "load", "load_weights", "read", "save", "parameter_count", "state_mismatch"]
+__all__ = ["CheckpointError", "FORMAT", "load", "load_weights", "read", "save", "parameter_count", "read_training_state", "state_mismatch"]

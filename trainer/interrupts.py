@@ -46,22 +46,30 @@ def sigterm_as_interrupt() -> Iterator[None]:
         _restore(previous)
 
 
-@contextmanager
-def abort_on_repeat(prog: str, last_resort: Callable[[], None] = lambda: None,
-                    note: str = "") -> Iterator[None]:
-    """During clean-up after a first interrupt: a second one runs ``last_resort`` and exits 130."""
+def _aborter(prog: str, last_resort: Callable[[], None], note: str):
     def abort(signum, frame) -> None:  # noqa: ANN001
         try:
             last_resort()
         finally:
             print(f"{prog}: aborted (second interrupt){'; ' + note if note else ''}.", file=sys.stderr, flush=True)
             os._exit(EXIT_INTERRUPTED)
+    return abort
 
-    previous = _install(abort)
+
+@contextmanager
+def abort_on_repeat(prog: str, last_resort: Callable[[], None] = lambda: None,
+                    note: str = "") -> Iterator[None]:
+    """During clean-up after a first interrupt: a second one runs ``last_resort`` and exits 130."""
+    previous = _install(_aborter(prog, last_resort, note))
     try:
         yield
     finally:
         _restore(previous)
 
 
-__all__ = ["EXIT_INTERRUPTED", "abort_on_repeat", "sigterm_as_interrupt"]
+def abort_on_any_further(prog: str, note: str = "") -> None:
+    """From now until the process ends (it is on its way out), an interrupt exits 130 at once."""
+    _install(_aborter(prog, lambda: None, note))
+
+
+__all__ = ["EXIT_INTERRUPTED", "abort_on_any_further", "abort_on_repeat", "sigterm_as_interrupt"]

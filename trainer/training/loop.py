@@ -173,7 +173,7 @@ def train(config: Mapping[str, Any] | str | Path, options: TrainOptions, dataset
         resume_from = _resume_path(options)
         state = None
         if resume_from is not None:
-            state = checkpoint.read(resume_from, map_location="cpu")
+            state = checkpoint.read_training_state(resume_from, map_location="cpu")
             checkpoint.load_weights(model, state.get("model"), resume_from, "the config of this run")
             optimizer.load_state_dict(state["optimizer"])
             if "scaler" in state and state["scaler"]:
