@@ -23,7 +23,7 @@ def test_a_native_deadlock_that_holds_the_gil_fails_with_a_stack_dump(tmp_path):
     # the repository's own settings, with the limits shortened (methods unchanged)
     cmd = [sys.executable, "-m", "pytest", str(tmp_path / "test_deadlock.py"), "-q", "-p", "no:cacheprovider", "-p", "no:xvfb",
            "-c", str(ROOT / "pyproject.toml"), "--rootdir", str(tmp_path),
-           "-o", "timeout=2", "-o", "faulthandler_timeout=4"]
+           "-o", "timeout=1", "-o", "faulthandler_timeout=2"]
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=tmp_path)
     out = res.stdout + res.stderr
     assert res.returncode != 0, out[-3000:]

@@ -190,7 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Examples:\n  np-prepare meshes/ --out data/mine\n"
                "  np-prepare ShapeNetCore.v2/03001627 --out data/chairs --shard 0/4\n"
                "  np-prepare --synthetic humanoid --count 500 --seed 0 --out data/humans\n"
-               "Exit status: 0 all shapes done, 1 some shapes failed (see failures.txt), 2 bad usage.",
+               "Exit status: 0 all shapes done, 1 some shapes failed (see failures.txt), 2 bad usage,\n"
+               "130 interrupted (Ctrl-C or SIGTERM: finished shapes are kept and listed; run again to resume).",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("inputs", nargs="*", metavar="INPUT",
                    help="mesh files (OBJ, PLY, STL, OFF, GLB, GLTF) or folders (any tree of meshes, "

@@ -51,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "each shape's part meshes and their watertight union.",
         epilog="Each shape gets a folder OUT/<shape name>/ with part_<k>.<fmt> (or one "
                "parts.<fmt> scene for glb/gltf) and union.<fmt>. Exit status: 0 all shapes "
-               "done, 1 some shapes failed (listed at the end), 2 nothing could run.",
+               "done, 1 some shapes failed (listed at the end), 2 nothing could run, 130 "
+               "interrupted (finished shapes kept). OUT/np-infer.json maps each input to its folder.",
     )
     p.add_argument("checkpoint", metavar="CHECKPOINT", help="model checkpoint (ours, or a published state dict with its YAML)")
     p.add_argument("inputs", nargs="+", metavar="INPUT",
