@@ -67,9 +67,16 @@ def abort_on_repeat(prog: str, last_resort: Callable[[], None] = lambda: None,
         _restore(previous)
 
 
-def abort_on_any_further(prog: str, note: str = "") -> None:
-    """From now until the process ends (it is on its way out), an interrupt exits 130 at once."""
-    _install(_aborter(prog, lambda: None, note))
+def exit_interrupted() -> None:
+    """End an interrupted command now, exit status 130: its clean-up is done, and the
+    interpreter's own shutdown (slow with big libraries loaded, and deaf to a further Ctrl-C
+    once it resets the handlers) would be one more place for a second Ctrl-C to land."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(EXIT_INTERRUPTED)
 
 
-__all__ = ["EXIT_INTERRUPTED", "abort_on_any_further", "abort_on_repeat", "sigterm_as_interrupt"]
+__all__ = ["EXIT_INTERRUPTED", "exit_interrupted", "abort_on_repeat", "sigterm_as_interrupt"]

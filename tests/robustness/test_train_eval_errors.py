@@ -12,7 +12,7 @@ from cli_helpers import assert_one_error, run, tiny_train_config
 def test_train_on_a_missing_dataset(tmp_path):
     cfg = tiny_train_config(tmp_path / "cfg.yaml")
     res = run("np-train", cfg, tmp_path / "run", "--dataset-directory", tmp_path / "nonexistent")
-    assert_one_error(res, 2, "np-train", tmp_path / "nonexistent", "no such dataset directory")
+    assert_one_error(res, 2, "np-train", tmp_path / "nonexistent", "dataset directory does not exist")
     assert not (tmp_path / "run").exists()
 
 

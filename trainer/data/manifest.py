@@ -124,7 +124,7 @@ def read_manifest(dataset_dir: str | os.PathLike) -> list[ManifestEntry]:
     root = Path(dataset_dir)
     path = root / MANIFEST_FILE
     if not root.exists():
-        raise ManifestError(f"{root}: no such dataset directory.")
+        raise ManifestError(f"{root}: the dataset directory does not exist.")
     if not root.is_dir():
         raise ManifestError(f"{root} is a file, not a prepared dataset (a folder made by np-prepare).")
     if not path.is_file():

@@ -21,7 +21,7 @@ from trainer.data.prepared import INCOMPLETE_DIR, is_prepared_shape_dir, shape_d
 from trainer.data.sources import Job, SourceError, discover, in_shard, synthetic_jobs
 from trainer.data.synthetic import FAMILIES
 from trainer.fsutil import unwritable_reason
-from trainer.interrupts import EXIT_INTERRUPTED, abort_on_any_further, abort_on_repeat, sigterm_as_interrupt
+from trainer.interrupts import EXIT_INTERRUPTED, abort_on_repeat, exit_interrupted, sigterm_as_interrupt
 from trainer.processes import kill_processes, safe_context, stop_processes
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
@@ -242,8 +242,8 @@ def main(argv: list[str] | None = None) -> int:
             return _main(parser, args)
     except KeyboardInterrupt:
         code = _interrupted(args.out)
-        if argv is None:  # the command itself, about to exit: a further Ctrl-C must not raise on the way out
-            abort_on_any_further("np-prepare")
+        if argv is None:  # the command itself (not a caller in Python): leave at once
+            exit_interrupted()
         return code
 
 

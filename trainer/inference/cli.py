@@ -31,7 +31,7 @@ from ..export import (
     write_files,
 )
 from ..fsutil import unwritable_reason
-from ..interrupts import EXIT_INTERRUPTED, abort_on_any_further, abort_on_repeat, sigterm_as_interrupt
+from ..interrupts import EXIT_INTERRUPTED, abort_on_repeat, exit_interrupted, sigterm_as_interrupt
 from ..palette import part_colour
 from .outputs import OutputsManifest, output_names, remove_stale_outputs
 
@@ -190,8 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # before any shape started: nothing to keep
         print("np-infer: interrupted; nothing was written.", file=sys.stderr)
         code = EXIT_INTERRUPTED
-    if code == EXIT_INTERRUPTED and argv is None:  # the command, about to exit: no traceback on a further Ctrl-C
-        abort_on_any_further("np-infer")
+    if code == EXIT_INTERRUPTED and argv is None:  # the command itself (not a caller in Python): leave at once
+        exit_interrupted()
     return code
 
 

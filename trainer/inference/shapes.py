@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..data.mesh_io import is_flat
 from ..data.normalize import Normalization, compute_normalization
 
 POINT_EXTENSIONS = (".xyz", ".npy", ".ply")    # .ply may hold a mesh or a point cloud
@@ -152,7 +153,7 @@ def _first_view(paths: list[Path]) -> np.ndarray | None:
 
 
 def _from_mesh(path: Path, category: str, n_points: int, seed: int) -> ShapeInput:
-    from ..data.mesh_io import MeshLoadError, is_flat, load_mesh
+    from ..data.mesh_io import MeshLoadError, load_mesh
     from ..data.sampling import sample_surface
     try:
         mesh = load_mesh(path)
