@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import subprocess
 import sys
 import time
@@ -86,3 +87,16 @@ def tiny_train_config(path: Path, dataset: Path | None = None, **training) -> Pa
     cfg["validation"] = {"frequency": 0}
     path.write_text(yaml.safe_dump(cfg))
     return path
+
+
+# Held by a thread of the test process while a pool starts: a forked worker inherits it held.
+HELD_BY_A_PARENT_THREAD = threading.Lock()
+
+
+def lock_probe_task(task):
+    """Stands in for np-prepare's ``run_task`` in a worker: is the parent thread's lock free here?"""
+    from trainer.data.prepare import Outcome
+    free = HELD_BY_A_PARENT_THREAD.acquire(blocking=False)
+    if free:
+        HELD_BY_A_PARENT_THREAD.release()
+    return Outcome(task.job, free, "" if free else "the worker inherited a lock held by a parent thread")

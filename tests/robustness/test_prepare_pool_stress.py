@@ -40,3 +40,26 @@ def test_pool_starts_while_other_threads_hold_library_locks(tmp_path):
         stop.set()
         for t in threads:
             t.join(30)
+
+
+def test_workers_do_not_inherit_locks_held_by_other_threads(tmp_path, monkeypatch):
+    """The deterministic form of the hang: with "fork" every worker starts with this lock held."""
+    import trainer.data.prepare as prepare
+    from cli_helpers import HELD_BY_A_PARENT_THREAD, lock_probe_task
+
+    monkeypatch.setattr(prepare, "run_task", lock_probe_task)  # workers import the real module afresh
+    release = threading.Event()
+
+    def hold() -> None:
+        with HELD_BY_A_PARENT_THREAD:
+            release.wait(60)
+
+    holder = threading.Thread(target=hold, daemon=True)
+    holder.start()
+    try:
+        tasks = [Task(j, "train", tmp_path, PrepareOptions(), 10_000, 8) for j in synthetic_jobs("chair", 2, 0)]
+        outcomes = list(run_tasks(tasks, workers=2, progress=False))
+    finally:
+        release.set()
+        holder.join(30)
+    assert len(outcomes) == 2 and all(o.ok for o in outcomes), [o.reason for o in outcomes]
