@@ -120,5 +120,14 @@ def test_ctrl_c_keeps_finished_shapes_and_says_so(tiny_checkpoint, tmp_path):
     for entry in recorded.values():  # every kept shape is complete
         assert sorted(p.name for p in (out / entry["output"]).iterdir()) == entry["files"]
         assert "union.obj" in entry["files"]
-    assert f"{len(folders)} of 200 shape(s) written" in stdout
+    assert f"{len(folders)} of 200 shape(s) written" in stdout and "--skip-done" in err
+    # resuming does only the rest (here: the first 3 inputs are kept, the others removed)
+    keep = sorted(src.iterdir())[:3]
+    for extra in sorted(src.iterdir())[3:]:
+        extra.unlink()
+    res = run("np-infer", tiny_checkpoint, src, "--out", out, "--resolution", "3", "--device", "cpu", "--quiet",
+              "--skip-done")
+    assert res.returncode == 0, res.stderr
+    done_before = sum(1 for k in keep if k.stem in folders)
+    assert f"{3 - done_before} of 3 shape(s) written" in res.stdout and f"{done_before} skipped" in res.stdout
     shutil.rmtree(out)

@@ -25,6 +25,8 @@ from trainer.interrupts import EXIT_INTERRUPTED, abort_on_repeat, exit_interrupt
 from trainer.processes import kill_processes, safe_context, stop_processes
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+RESUME_HINT = "finished shapes are kept; run the same command again to resume (they are skipped)"
+ABORT_NOTE = "manifest not updated: run `np-prepare --reindex --out DIR`, then the same command to resume"
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,7 @@ def _worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
         yield pool
     except BaseException:
         procs = _worker_processes(pool)
-        with abort_on_repeat("np-prepare", lambda: kill_processes(procs), RESUME_HINT):
+        with abort_on_repeat("np-prepare", lambda: kill_processes(procs), ABORT_NOTE):
             pool.shutdown(wait=False, cancel_futures=True)
             stop_processes(procs)
         raise
@@ -231,9 +233,6 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-RESUME_HINT = "finished shapes are kept; run the same command again to resume (they are skipped)"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -250,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
 def _interrupted(out_dir: Path | None) -> int:
     """After Ctrl-C / SIGTERM (workers already stopped): list what is complete, say how to resume."""
     listed = ""
-    with abort_on_repeat("np-prepare", note="manifest not updated: run `np-prepare --reindex --out DIR`"):
+    with abort_on_repeat("np-prepare", note=ABORT_NOTE):
         if out_dir is not None and out_dir.is_dir():
             try:
                 _clean_incomplete(out_dir)  # the stopped workers' half-written shapes

@@ -77,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also save a reopenable assembly folder (assembly.npasm) per shape")
     p.add_argument("--split", default=None, help="for prepared datasets: only shapes of this split")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    p.add_argument("--skip-done", action="store_true",
+                   help="skip inputs whose folder OUT/np-infer.json lists as complete (resume an interrupted run)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 
@@ -237,7 +239,7 @@ def _main(args: argparse.Namespace) -> int:
 
     run = OutputsManifest(args.out, str(Path(args.checkpoint).resolve()))
     warnings: list[tuple[str, str]] = []
-    done = 0
+    done = skipped = 0
     interrupted = False
     start = time.perf_counter()
     bar = tqdm(list(zip(refs, output_names(refs))), desc="np-infer", unit="shape", disable=args.quiet,
@@ -245,6 +247,9 @@ def _main(args: argparse.Namespace) -> int:
     try:
         for ref, name in bar:
             bar.set_postfix_str(name, refresh=False)
+            if args.skip_done and not args.overwrite and run.complete(ref.path, name):
+                skipped += 1
+                continue
             try:
                 result = process_shape(predictor, ref, args.out / name, args)
             except KeyboardInterrupt:
@@ -264,13 +269,14 @@ def _main(args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - start
 
     rate = done / elapsed if elapsed > 0 else 0.0
-    print(f"np-infer: {done} of {n_total} shape(s) written to {args.out} on {predictor.device} in {elapsed:.1f} s "
-          f"({rate:.2f} shapes/s); {run.path.name} maps each input to its folder.")
+    already = f", {skipped} skipped (already done)" if skipped else ""
+    print(f"np-infer: {done} of {n_total} shape(s) written to {args.out}{already} on {predictor.device} in "
+          f"{elapsed:.1f} s ({rate:.2f} shapes/s); {run.path.name} maps each input to its folder.")
     for path, text in warnings:
         print(f"  warning: {path}: {text}", file=sys.stderr)
     if interrupted:
         print(f"np-infer: interrupted; the {done} finished shape(s) are complete and kept, the rest were not "
-              "started (run again to finish; --overwrite redoes the finished ones).", file=sys.stderr)
+              "started: run the same command with --skip-done to do only the rest.", file=sys.stderr)
         return EXIT_INTERRUPTED
     if failures:
         _report_failures(failures)

@@ -78,6 +78,14 @@ class OutputsManifest:
                                 "files": sorted(str(Path(f).relative_to(root / folder)) for f in files)}
         self._changed = True
 
+    def complete(self, source: str, folder: str) -> bool:
+        """Whether ``folder`` holds a finished earlier result for ``source`` (all its files there)."""
+        entry = self.entries.get(folder)
+        if not entry or entry.get("input") != str(Path(source).resolve()):
+            return False
+        root = self.path.parent / folder
+        return bool(entry.get("files")) and all((root / f).exists() for f in entry["files"])
+
     def write(self) -> None:
         if not self._changed:
             return
