@@ -22,7 +22,7 @@ from trainer.data.sources import Job, SourceError, discover, in_shard, synthetic
 from trainer.data.synthetic import FAMILIES
 from trainer.fsutil import unwritable_reason
 from trainer.interrupts import EXIT_INTERRUPTED, abort_on_repeat, exit_interrupted, sigterm_as_interrupt
-from trainer.processes import kill_processes, safe_context, stop_processes
+from trainer.processes import kill_processes, pid_alive, safe_context, stop_processes
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
 RESUME_HINT = "finished shapes are kept; run the same command again to resume (they are skipped)"
@@ -371,25 +371,12 @@ def _clean_incomplete(out_dir: Path) -> None:
     for entry in tmp_root.iterdir():
         parts = entry.name.split(".")
         pid = int(parts[-2]) if len(parts) >= 3 and parts[-2].isdigit() else None
-        if pid is None or not _alive(pid):
+        if pid is None or not pid_alive(pid):
             shutil.rmtree(entry, ignore_errors=True)
     try:
         tmp_root.rmdir()  # only succeeds when nothing is left in it
     except OSError:
         pass
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie (dead, not yet reaped: e.g. no init reaping in a container) is gone too
-        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
 
 
 if __name__ == "__main__":
