@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["bench_model", "bench_data", "bench_train", "bench_infer", "bench_viewer", "bench_gallery"]
+SCRIPTS = ["bench_model", "bench_primitives", "bench_data", "bench_train", "bench_infer", "bench_viewer", "bench_gallery"]
 
 
 def main() -> int:

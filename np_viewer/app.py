@@ -99,6 +99,7 @@ def _build(args: argparse.Namespace, synchronous: bool):
 
     from .document import Document
     from .editing import install_editing
+    from .fitting import install_fitting
     from .gallery.link import install_gallery_action
     from .session import Session
     from .widgets import MainWindow
@@ -111,6 +112,7 @@ def _build(args: argparse.Namespace, synchronous: bool):
     session = Session(doc, device=args.device, synchronous=synchronous)
     window = MainWindow(doc, session, dialogs=not synchronous)
     install_editing(window)
+    install_fitting(window)
     install_gallery_action(window)
     window.resize(*(args.size or (1280, 800)))
     window.fit_panels()

@@ -11,7 +11,7 @@ object's destructor. Two failures were seen in CI:
 So, once a GUI runs, automatic collection is off and a GUI-thread timer collects instead,
 generation by generation on the usual thresholds, always from a plain event-loop turn. While
 pool jobs run, collection is paused in any case (``no_collection_while_working``), for code
-that uses ``JobRunner`` without the timer.
+that uses the job service (np_viewer/jobs.py) without the timer.
 """
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""The session: owns the Predictor, loads shapes and runs inference on worker threads, and writes
-the results into the Document on the GUI thread. It reacts to the document (current shape,
+"""The session: owns the Predictor, loads shapes and runs inference as jobs of the job service
+(np_viewer/jobs.py, which owns the caches), and writes the results into the Document on the GUI
+thread. It reacts to the document (current shape,
 resolution, segmentation) so that widgets only ever talk to the document."""
 from __future__ import annotations
 
@@ -15,19 +16,14 @@ from trainer.inference import (Prediction, Predictor, ShapeInput, ShapeLoadError
                                list_shapes, load_shape)
 from trainer.palette import part_colour
 
-from .cache import LRUCache
 from .document import AssemblyInfo, Document, InputGeometry, Part, ShapeEntry
+from .jobs import Job, JobContext, JobService
 from .render.thumbnails import render_thumbnail
-from .workers import JobRunner
 
 THUMBNAIL_SIZE = 72
 METRICS_DELAY_MS = 300
 SEGMENT_EDGE = 0.02          # normalised units (the shape's longest side is 1)
 SEGMENT_MAX_FACES = 200_000
-
-
-class _Stale(Exception):
-    """A request that a newer one superseded; dropped silently."""
 
 
 @dataclass
@@ -56,6 +52,22 @@ def segmentation_mesh(shape: ShapeInput, max_edge: float = SEGMENT_EDGE,
     return np.asarray(v, np.float32), np.asarray(f, np.int64)
 
 
+# Chamfer-L1 between the predicted union's surface and the input's surface samples above which a
+# shape counts as far from what the model knows (calibrated in benchmarks/far_from_model.py: the
+# bundled default model on its own sample shapes vs on the third-party meshes in ../shared/data).
+FAR_FROM_MODEL = 0.05
+DISTANCE_KEY = "Distance to input (Chamfer-L1)"
+
+
+def input_distance(predictor: Predictor, prediction: Prediction, shape: ShapeInput) -> float | None:
+    """Chamfer-L1 between the union of the predicted parts and the input's surface samples; None
+    when the parts have no surface to sample."""
+    try:
+        return predictor.union_distance(prediction, shape.points)
+    except ValueError:
+        return None
+
+
 def user_message(exc: BaseException) -> str:
     """One readable sentence for an exception a user can cause."""
     if isinstance(exc, MemoryError) or "out of memory" in str(exc).lower():
@@ -67,31 +79,28 @@ def user_message(exc: BaseException) -> str:
 class Session(QObject):
     """Signals: ``error(title, message)`` for dialogs; ``config_needed(path)`` when a published
     state dict has no YAML beside it; ``scene_ready()`` after a prediction lands in the document;
-    ``idle()`` when no inference work is pending."""
+    ``idle()`` when no inference work is pending; ``distance_ready(value)`` with the Chamfer-L1
+    between the parts on screen and the input (``far_from_model`` tells whether it is too far)."""
 
     error = Signal(str, str)
     config_needed = Signal(str)
     scene_ready = Signal()
     model_loaded = Signal()
     idle = Signal()
+    distance_ready = Signal(float)
 
     def __init__(self, document: Document, device: str = "auto", synchronous: bool = False,
-                 parent: QObject | None = None) -> None:
+                 parent: QObject | None = None, jobs: JobService | None = None) -> None:
         super().__init__(parent)
         self.doc = document
         self.device = device
         self.synchronous = synchronous     # --screenshot and benchmarks: run jobs inline
         self.predictor: Predictor | None = None
-        self._jobs = JobRunner(1, self)          # model work, one at a time, in order
-        self._thumbs = JobRunner(1, self)        # thumbnails, on their own thread
-        self._extras = JobRunner(1, self)        # evaluation metrics of the shape on screen
-        self._shapes = LRUCache(64)
-        self._predictions = LRUCache(256)
-        self._labels = LRUCache(32)         # holds refined meshes: keep it small
-        self._generation = 0
-        self._thumb_generation = 0
-        self._pending = 0
+        self.jobs = jobs if jobs is not None else JobService(synchronous, self)
         self._last_result: _Result | None = None
+        self._scene_model: tuple[Predictor, Prediction] | None = None   # a fit replaced the parts
+        self._closed = False
+        self.jobs.finished.connect(self._on_job_finished)
         document.library.current_changed.connect(self._on_current_changed)
         document.view.changed.connect(self._on_view_changed)
 
@@ -100,7 +109,7 @@ class Session(QObject):
         path = str(path)
         self._set_busy(f"Loading model {Path(path).name}…")
 
-        def job(report: Callable[[str], None]) -> Predictor:
+        def job(ctx: JobContext) -> Predictor:
             return Predictor(path, config=config, device=self.device)
 
         def done(predictor: Predictor) -> None:
@@ -108,7 +117,7 @@ class Session(QObject):
             self.doc.status.update(model_summary=predictor.summary(), device=str(predictor.device),
                                    device_note=predictor.device_note)
             self.model_loaded.emit()
-            self._done_one(f"Model {predictor.name} on {predictor.device}")
+            self.doc.status.message = f"Model {predictor.name} on {predictor.device}"
             if predictor.device_note:
                 self.doc.status.message = predictor.device_note
             self.refresh()
@@ -116,7 +125,6 @@ class Session(QObject):
         def failed(exc: BaseException, tb: str) -> None:
             msg = user_message(exc)
             if config is None and "needs its YAML config" in msg:
-                self._done_one("")
                 self.config_needed.emit(path)
                 return
             self._fail("Cannot open model", msg)
@@ -128,7 +136,7 @@ class Session(QObject):
         paths = [str(p) for p in paths]
         self._set_busy(f"Opening {', '.join(Path(p).name for p in paths)}…")
 
-        def job(report: Callable[[str], None]) -> tuple[list[ShapeRef], ShapeInput]:
+        def job(ctx: JobContext) -> tuple[list[ShapeRef], ShapeInput]:
             refs: list[ShapeRef] = []
             for p in paths:
                 refs.extend(list_shapes(p))
@@ -137,8 +145,8 @@ class Session(QObject):
 
         def done(result: tuple[list[ShapeRef], ShapeInput]) -> None:
             refs, first = result
-            self._shapes.put(refs[0].path, first)
-            self._done_one(f"{len(refs)} shape{'s' if len(refs) != 1 else ''}")
+            self.jobs.shapes.put(refs[0].path, first)
+            self.doc.status.message = f"{len(refs)} shape{'s' if len(refs) != 1 else ''}"
             entries = [ShapeEntry(r.path, r.name, r.category) for r in refs]
             self.doc.library.set_entries(entries, 0)
             self.request_thumbnails()
@@ -154,22 +162,46 @@ class Session(QObject):
     def wait(self, timeout_ms: int = 60000) -> bool:
         """Block until queued work is done (tests, screenshots). Results are delivered through
         queued signals, so callers also need to process events (``qtbot.waitUntil``)."""
-        return self._jobs.wait(timeout_ms)
+        return self.jobs.wait(timeout_ms)
 
     def wait_thumbnails(self, timeout_ms: int = 60000) -> bool:
-        return self._thumbs.wait(timeout_ms)
+        return self.jobs.wait(timeout_ms)
 
     @property
     def busy(self) -> bool:
-        return self._pending > 0
+        return bool(self.jobs.active(owner=self, lane="model"))
+
+    @property
+    def current_shape(self) -> ShapeInput | None:
+        """The input of the scene on screen (None before the first scene)."""
+        return self._last_result.shape if self._last_result is not None else None
+
+    @property
+    def current_entry(self) -> ShapeEntry | None:
+        return self._last_result.entry if self._last_result is not None else None
+
+    @property
+    def current_prediction(self) -> Prediction | None:
+        return self._last_result.prediction if self._last_result is not None else None
 
     def shutdown(self) -> None:
-        self._generation += 1
-        self._thumb_generation += 1
-        for runner in (self._thumbs, self._extras, self._jobs):
-            runner.cancel_pending()
-        for runner in (self._thumbs, self._extras, self._jobs):
-            runner.wait(30000)
+        self._closed = True         # nothing new starts (a delayed metrics request, ...)
+        self.jobs.cancel(owner=self)
+        self.jobs.wait(30000)
+
+    def use_scene_model(self, predictor: Predictor | None, prediction: Prediction | None,
+                        metrics: dict | None = None) -> None:
+        """The parts on screen now come from ``predictor``'s ``prediction`` (a fit), or again from
+        the session's model (None): segmentation and metrics follow them."""
+        self._scene_model = (predictor, prediction) if predictor is not None and prediction is not None else None
+        if metrics:
+            self.doc.status.metrics = metrics
+        elif self._scene_model is None and self._last_result is not None:
+            self._request_metrics(self._last_result)      # the prediction's own numbers again
+        if self.doc.assembly.input is not None:
+            self.doc.assembly.set_labels(None)
+            if self.doc.view.segmentation:
+                self._request_labels()
 
     # --- shape requests -----------------------------------------------------------------------
     def _on_current_changed(self, index: int) -> None:
@@ -182,80 +214,73 @@ class Session(QObject):
             if self.doc.assembly.input is not None and self.doc.assembly.input.labels is None:
                 self._request_labels()
 
+    def _scene_source(self) -> tuple[Predictor | None, Prediction | None, str]:
+        """(predictor, prediction, cache key prefix) of the parts on screen."""
+        if self._scene_model is not None:
+            predictor, prediction = self._scene_model
+            return predictor, prediction, f"fit-{id(prediction)}"
+        r = self._last_result
+        return self.predictor, (r.prediction if r else None), (self.predictor.key if self.predictor else "")
+
     def _request_labels(self) -> None:
         """Owning primitive per input face/point for the scene on screen (parts stay as they are)."""
-        r, predictor, generation = self._last_result, self.predictor, self._generation
-        if r is None or r.prediction is None or predictor is None:
+        r = self._last_result
+        predictor, prediction, prefix = self._scene_source()
+        if r is None or prediction is None or predictor is None:
             return
         self._set_busy(f"Segmenting {r.entry.name}…")
-        key = (predictor.key, r.entry.path, r.prediction.resolution)
+        key = (prefix, r.entry.path, prediction.resolution)
 
-        def job(report: Callable[[str], None]) -> tuple:
-            return self._labels_for(predictor, r.prediction, r.shape, key)
+        def job(ctx: JobContext) -> tuple:
+            return self._labels_for(predictor, prediction, r.shape, key)
 
         def done(result: tuple) -> None:
-            if generation == self._generation:
-                self.doc.assembly.set_labels(*result)
-            self._done_one(f"{r.entry.name}: segmented by owning primitive")
+            self.doc.assembly.set_labels(*result)
+            self.doc.status.message = f"{r.entry.name}: segmented by owning primitive"
 
-        self._submit(job, done, lambda e, tb: self._fail("Cannot segment", user_message(e)))
+        self._submit(job, done, lambda e, tb: self._fail("Cannot segment", user_message(e)), group="labels")
 
     def _request_shape(self, entry: ShapeEntry) -> None:
-        self._generation += 1
-        generation = self._generation
         predictor = self.predictor
         resolution = int(self.doc.view.resolution)
         want_labels = bool(self.doc.view.segmentation)
         self._set_busy(f"Predicting {entry.name}…" if predictor else f"Loading {entry.name}…")
+        self.jobs.cancel(owner=self, group="labels")
+        self.jobs.cancel(owner=self, group="metrics")
 
-        def job(report: Callable[[str], None]) -> _Result:
-            if generation != self._generation:
-                raise _Stale()
+        def job(ctx: JobContext) -> _Result:
+            ctx.check()
             t0 = time.perf_counter()
-            shape = self._shapes.get(entry.path)
-            if shape is None:
-                report(f"Loading {entry.name}…")
-                shape = load_shape(entry.path, category=entry.category)
-                self._shapes.put(entry.path, shape)
+            if self.jobs.shapes.get(entry.path) is None:
+                ctx.report(f"Loading {entry.name}…")
+            shape = self.jobs.shape(entry.path, entry.category)
+            ctx.check()
             prediction, labels, cached = None, (None, None, None), True
             if predictor is not None:
-                key = (predictor.key, entry.path, resolution)
-                prediction = self._predictions.get(key)
-                if prediction is None:
-                    cached = False
-                    report(f"Running the model on {entry.name} ({predictor.device})…")
-                    prediction = predictor.predict(shape, resolution)
-                    self._predictions.put(key, prediction)
+                ctx.report(f"Running the model on {entry.name} ({predictor.device})…")
+                prediction, cached = self.jobs.prediction(predictor, entry.path, resolution, entry.category)
                 if want_labels:
-                    labels = self._labels_for(predictor, prediction, shape, key)
+                    labels = self._labels_for(predictor, prediction, shape, (predictor.key, entry.path, resolution))
             return _Result(entry, shape, prediction, labels, time.perf_counter() - t0, cached)
 
         def done(result: _Result) -> None:
-            if generation != self._generation:
-                self._done_one("")
-                return
             self._commit(result)
-            self._done_one(self._result_message(result))
+            self.doc.status.message = self._result_message(result)
             self.scene_ready.emit()
-            if result.prediction is not None and result.shape.ground_truth is not None:
+            if result.prediction is not None:
                 if self.synchronous:
-                    self._request_metrics(result, generation)
+                    self._request_metrics(result)
                 else:   # only for a shape the user stays on: stepping through shapes stays fast
-                    QTimer.singleShot(METRICS_DELAY_MS, lambda: self._request_metrics(result, generation))
+                    QTimer.singleShot(METRICS_DELAY_MS, lambda: self._request_metrics(result))
 
-        def failed(exc: BaseException, tb: str) -> None:
-            if isinstance(exc, _Stale):
-                self._done_one("")
-                return
-            self._fail(f"Cannot show {entry.name}", user_message(exc))
-
-        self._submit(job, done, failed, on_progress=self._progress)
+        self._submit(job, done, lambda exc, tb: self._fail(f"Cannot show {entry.name}", user_message(exc)),
+                     on_progress=self._progress, group="scene")
 
     def _labels_for(self, predictor: Predictor, prediction: Prediction, shape: ShapeInput,
                     key: tuple) -> tuple:
         """(owner per input face, or per point for point clouds; the refined input mesh; owner per
         refined face). Owners are the argmin of phi at face centroids."""
-        cached = self._labels.get(key)
+        cached = self.jobs.labels.get(key)
         if cached is None:
             mesh = segmentation_mesh(shape)
             if mesh is None:
@@ -263,7 +288,7 @@ class Session(QObject):
             else:
                 own = predictor.owners(prediction, shape.vertices[shape.faces].mean(axis=1))
                 cached = (own, mesh, predictor.owners(prediction, mesh[0][mesh[1]].mean(axis=1)))
-            self._labels.put(key, cached)
+            self.jobs.labels.put(key, cached)
         return cached
 
     def _commit(self, r: _Result) -> None:
@@ -278,6 +303,7 @@ class Session(QObject):
                             resolution=r.prediction.resolution if r.prediction else 0,
                             extra={"model_key": self.predictor.key} if self.predictor else {})
         self._last_result = r
+        self._scene_model = None
         self.doc.assembly.set_scene(parts, geo, info)
         if r.prediction is not None:
             self.doc.status.update(inference_ms=None if r.cached else 1000.0 * r.prediction.timing["total"],
@@ -291,76 +317,68 @@ class Session(QObject):
         how = "cached" if r.cached else f"{1000 * r.prediction.timing['total']:.0f} ms on {r.prediction.device}"
         return f"{r.entry.name}: {len(r.prediction.meshes)} parts ({how})"
 
-    def _request_metrics(self, r: _Result, generation: int) -> None:
-        if generation != self._generation:
+    def _request_metrics(self, r: _Result) -> None:
+        """Evaluation scores (shapes with ground truth) and the distance of the parts to the input
+        (every shape: it tells when a shape is far from what the model knows)."""
+        if self._closed or r is not self._last_result or r.prediction is None or self.predictor is None:
             return
         predictor, prediction, shape = self.predictor, r.prediction, r.shape
 
-        def job(report: Callable[[str], None]) -> dict:
-            if generation != self._generation or predictor is None or prediction is None:
-                raise _Stale()
+        def job(ctx: JobContext) -> tuple[dict, float | None]:
             from .metrics import shape_metrics
-            return shape_metrics(predictor, prediction, shape)
+            metrics = shape_metrics(predictor, prediction, shape) if shape.ground_truth is not None else {}
+            ctx.check()
+            return metrics, input_distance(predictor, prediction, shape)
 
-        def done(metrics: dict) -> None:
-            if generation == self._generation:
-                self.doc.status.metrics = metrics
+        def done(result: tuple[dict, float | None]) -> None:
+            metrics, distance = result
+            if self._scene_model is not None:
+                return       # a fit already replaced the parts (it shows its own numbers)
+            if distance is not None:
+                metrics = {**metrics, DISTANCE_KEY: distance}
+            self.doc.status.metrics = metrics
+            if distance is not None:
+                self.distance_ready.emit(distance)
 
         def failed(exc: BaseException, tb: str) -> None:
-            if not isinstance(exc, _Stale):
-                self.doc.status.metrics = {"unavailable": user_message(exc)}
+            self.doc.status.metrics = {"unavailable": user_message(exc)}
 
-        # metrics are extra information: their own thread, not pending work, never a dialog
-        self._run(job, done, failed, self._extras)
+        # metrics are extra information: their own lane, not pending work, never a dialog
+        self.jobs.submit(job, done, failed, lane="extras", owner=self, group="metrics")
 
     # --- thumbnails ---------------------------------------------------------------------------
     def request_thumbnails(self) -> None:
-        self._thumb_generation += 1
-        generation = self._thumb_generation
-        self._thumbs.cancel_pending()
+        self.jobs.cancel(owner=self, group="thumbnails")
+        if self._closed:
+            return
         for entry in self.doc.library.entries:
-            def job(report: Callable[[str], None], entry: ShapeEntry = entry) -> tuple[str, np.ndarray]:
-                if generation != self._thumb_generation:
-                    raise _Stale()
-                shape = self._shapes.get(entry.path)
-                if shape is None:
-                    shape = load_shape(entry.path, category=entry.category)
-                    self._shapes.put(entry.path, shape)
+            def job(ctx: JobContext, entry: ShapeEntry = entry) -> tuple[str, np.ndarray]:
+                shape = self.jobs.shape(entry.path, entry.category)
                 return entry.path, render_thumbnail(shape.points, shape.normals, THUMBNAIL_SIZE)
 
-            def done(result: tuple[str, np.ndarray]) -> None:
-                if generation == self._thumb_generation:
-                    self.doc.library.set_thumbnail(*result)
-
-            self._run(job, done, lambda e, tb: None, self._thumbs, synchronous=False)
+            self.jobs.submit(job, lambda result: self.doc.library.set_thumbnail(*result), lambda e, tb: None,
+                             lane="thumbnails", owner=self, group="thumbnails", supersede=False, inline=False)
 
     # --- plumbing -----------------------------------------------------------------------------
     def _submit(self, fn: Callable, on_done: Callable, on_error: Callable,
-                on_progress: Callable[[str], None] | None = None) -> None:
-        self._pending += 1
-        self._run(fn, on_done, on_error, self._jobs, on_progress=on_progress)
+                on_progress: Callable[[str, float | None], None] | None = None, group: str | None = None) -> Job | None:
+        if self._closed:
+            return None
+        return self.jobs.submit(fn, on_done, on_error, on_progress, lane="model", owner=self, group=group)
 
-    def _run(self, fn: Callable, on_done: Callable, on_error: Callable, runner: JobRunner,
-             on_progress: Callable[[str], None] | None = None, synchronous: bool | None = None) -> None:
-        inline = self.synchronous if synchronous is None else synchronous
-        runner.run(fn, on_done, on_error, on_progress, inline=inline)
+    def _on_job_finished(self, job: Job) -> None:
+        if job.owner == id(self) and job.lane == "model" and not self.busy:
+            self.doc.status.busy = False
+            self.idle.emit()
 
     def _set_busy(self, message: str) -> None:
         self.doc.status.update(busy=True, message=message)
 
-    def _progress(self, message: str) -> None:
-        self.doc.status.message = message
-
-    def _done_one(self, message: str) -> None:
-        self._pending = max(0, self._pending - 1)
-        if self._pending == 0:
-            self.doc.status.busy = False
+    def _progress(self, message: str, fraction: float | None = None) -> None:
         if message:
             self.doc.status.message = message
-        if self._pending == 0:
-            self.idle.emit()
 
     def _fail(self, title: str, message: str) -> None:
         self.doc.status.error = message
-        self._done_one(f"{title}: {message}")
+        self.doc.status.message = f"{title}: {message}"
         self.error.emit(title, message)

@@ -183,7 +183,7 @@ def load(path: str | Path, config: str | Path | Mapping[str, Any] | None = None,
     For a published file, ``config`` is its YAML (path or dict); when omitted, the single
     YAML file beside the checkpoint (or ``config.yaml``) is used.
     """
-    from .model import NeuralParts  # here to keep checkpoint inspection import-light
+    from .model import build_model  # here to keep checkpoint inspection import-light
 
     path = Path(path)
     data = _torch_load(path, map_location)
@@ -199,7 +199,7 @@ def load(path: str | Path, config: str | Path | Mapping[str, Any] | None = None,
     else:
         raise CheckpointError(f"{path} is neither a Neural Parts Studio checkpoint nor a model state dict")
     try:
-        model = NeuralParts.from_config(cfg)
+        model = build_model(cfg)
     except (ConfigError, ValueError, TypeError, KeyError) as exc:
         raise CheckpointError(f"checkpoint {path}: its config cannot build a model ({exc})") from None
     load_weights(model, state, path)

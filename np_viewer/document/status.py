@@ -14,4 +14,5 @@ class Status(Evented):
         "inference_ms": None,
         "metrics": {},           # evaluation metrics for the current shape when it has ground truth
         "error": "",             # last error message (the dialog shows it too)
+        "fit": {},               # the fit on screen: mode, steps, seconds, stopped, before/after metrics
     }

@@ -11,13 +11,11 @@ from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (QColorDialog, QDockWidget, QFrame, QInputDialog, QMainWindow, QMenu,
                                QScrollArea)
 
-from trainer.inference import load_shape
-
 from ..document import Part
 from ..document.edits import (Compound, ExternalEditRecorder, FieldEdit, MeshEdit, RemoveParts, SelectionEdit,
                               centroid, duplicate_edit, reset_pose_edit, transform_edit)
 from ..document.history import History
-from ..workers import JobRunner
+from ..jobs import JobContext, JobService
 from .dialogs import show_error
 from .files import FileActions
 from .gizmo import Gizmo
@@ -47,8 +45,8 @@ class EditingController(QObject):
         self.gizmo = Gizmo(self.plotter, self.renderer, self.doc, self._gizmo_commit,
                            self.viewport.request_render)
         self.files = FileActions(self)
-        self._swap_jobs = JobRunner(1, self)
-        self.swapping = False
+        session = getattr(window, "session", None)
+        self.jobs: JobService = session.jobs if session is not None else JobService(parent=self)
         self.actions: dict[str, QAction] = {}
         self._build_actions()
         self.transform_panel = TransformPanel(self)
@@ -76,7 +74,9 @@ class EditingController(QObject):
         self.gizmo.detach()
         self.picker.detach()
         self.recorder.detach()
-        self._swap_jobs.wait(30000)
+        self.jobs.cancel(owner=self)
+        self.jobs.cancel(owner=self.files)
+        self.jobs.wait(30000)
 
     def _first_selection(self) -> None:
         if not self._transform_shown and len(self.doc.selection):
@@ -217,6 +217,10 @@ class EditingController(QObject):
             self.push(Compound(add.text, [add, sel]))
 
     # --- swap part k from another shape -------------------------------------------------------
+    @property
+    def swapping(self) -> bool:
+        return bool(self.jobs.active(owner=self, group="swap"))
+
     def swap_candidates(self) -> list:
         current = self.doc.assembly.info.shape_path
         return [e for e in self.doc.library.entries if e.path != current]
@@ -251,15 +255,12 @@ class EditingController(QObject):
         category = entry.category if entry else ""
         name = entry.name if entry else Path(shape_path).stem
         assembly_at_start = self.doc.assembly.info
-        self.swapping = True
         self.doc.status.update(busy=True, message=f"Predicting {name} to swap parts…")
 
-        def job(report) -> list:  # noqa: ANN001
-            shape = load_shape(shape_path, category=category)
-            return predictor.predict(shape, resolution).meshes
+        def job(ctx: JobContext) -> list:     # the service's cache: often predicted already
+            return self.jobs.prediction(predictor, shape_path, resolution, category)[0].meshes
 
         def done(meshes: list) -> None:
-            self.swapping = False
             self.doc.status.busy = False
             if self.doc.assembly.info is not assembly_at_start:
                 self.doc.status.message = "Swap dropped: the scene changed meanwhile"
@@ -272,11 +273,10 @@ class EditingController(QObject):
                                    edits))
 
         def failed(exc: BaseException, tb: str) -> None:
-            self.swapping = False
             self.doc.status.busy = False
             show_error(self.window, "Cannot swap parts", str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
 
-        self._swap_jobs.submit(job, done, failed)
+        self.jobs.submit(job, done, failed, owner=self, group="swap", inline=False)
         return True
 
     # --- Qt glue ------------------------------------------------------------------------------

@@ -1,14 +1,18 @@
 """File actions of the editing menus: export parts / union / segmentation, save and open an
 assembly, screenshot and turntable GIF. Writing goes through ``trainer.export`` (atomic, never
 overwrites without ``overwrite=True``): an existing file becomes a "Replace?" question, any other
-failure one error dialog; the scene is never touched by a failed write."""
+failure one error dialog; the scene is never touched by a failed write.
+
+Every export runs as a job of the viewer's job service (lane "export", with progress and Cancel in
+the status bar), on a snapshot of the parts taken when the user asked: the window stays
+responsive during a big export. Images are rendered on the GUI thread (VTK), a turntable one frame
+per event-loop turn; encoding and writing them is a job too."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog
+from PySide6.QtWidgets import QFileDialog, QInputDialog
 
 from trainer.export import (ExportError, ExportExistsError, ExportPart, SavedAssembly, SavedPart,
                             export_parts, load_assembly, resolve_reference, save_assembly,
@@ -18,7 +22,8 @@ from trainer.palette import part_colour
 
 from ..document import AssemblyInfo, InputGeometry, Part
 from .dialogs import ask_save_path, confirm_replace, parse_size, show_error
-from .offscreen import gif_bytes, png_bytes, render_image, turntable_frames
+from ..jobs import Job, JobContext
+from .offscreen import gif_bytes, png_bytes, render_image, turntable_iter
 
 if TYPE_CHECKING:
     from .controller import EditingController
@@ -46,26 +51,31 @@ class FileActions:
         self.gif_frames = 36
 
     # --- plumbing -----------------------------------------------------------------------------
-    def _write(self, what: str, write: Callable[[bool], object]) -> object | None:
-        """``write(overwrite)``; asks before replacing; reports failures in a dialog."""
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
-            try:
-                result = write(False)
-            except ExportExistsError as exc:
-                QApplication.restoreOverrideCursor()
-                if not confirm_replace(self.window, exc):
+    @property
+    def busy(self) -> bool:
+        """An export (or the rendering of a turntable) is running."""
+        return bool(self.c.jobs.active(owner=self))
+
+    def _write(self, what: str, write: Callable[[bool, JobContext], Any],
+               on_written: Callable[[Any], None], overwrite: bool = False) -> Job:
+        """Run ``write(overwrite, ctx)`` as an export job; asks before replacing (then runs it again
+        with ``overwrite``); reports failures in a dialog."""
+        def job(ctx: JobContext) -> Any:
+            ctx.report(f"{what}…", None)
+            ctx.check()
+            return write(overwrite, ctx)
+
+        def failed(exc: BaseException, tb: str) -> None:
+            if isinstance(exc, ExportExistsError) and not overwrite:
+                if confirm_replace(self.window, exc):
+                    self._write(what, write, on_written, overwrite=True)
+                else:
                     self.doc.status.message = f"{what}: not replaced"
-                    return None
-                QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-                result = write(True)
-        except (ExportError, OSError, ValueError) as exc:
-            show_error(self.window, f"Cannot {what.lower()}", str(exc) or type(exc).__name__)
-            return None
-        finally:
-            while QApplication.overrideCursor() is not None:
-                QApplication.restoreOverrideCursor()
-        return result
+                return
+            show_error(self.window, f"Cannot {what.lower()}", str(exc).strip() or type(exc).__name__)
+
+        return self.c.jobs.submit(job, on_written, failed, lane="export", title=what, owner=self,
+                                  cancellable=True, inline=False)
 
     def _done(self, what: str, paths) -> None:  # noqa: ANN001
         paths = paths if isinstance(paths, list) else [paths]
@@ -78,7 +88,7 @@ class FileActions:
             return self.c.selected_parts()
         return [p for p in self.doc.assembly if p.visible]
 
-    def export_parts(self, selected_only: bool = False, path: Path | None = None) -> list[Path] | None:
+    def export_parts(self, selected_only: bool = False, path: Path | None = None) -> Job | None:
         parts = self.parts_to_export(selected_only)
         if not parts:
             show_error(self.window, "Nothing to export",
@@ -89,13 +99,12 @@ class FileActions:
             if path is None:
                 return None
         items = [export_part(p) for p in parts]
-        result = self._write("Export parts", lambda ow: export_parts(
-            items, path, per_part=self.per_part, bake_transforms=self.bake_transforms, overwrite=ow))
-        if result is not None:
-            self._done("Export", result)
-        return result
+        per_part, bake = self.per_part, self.bake_transforms
+        return self._write("Export parts", lambda ow, ctx: export_parts(
+            items, path, per_part=per_part, bake_transforms=bake, overwrite=ow),
+            lambda result: self._done("Export", result))
 
-    def export_union(self, path: Path | None = None) -> list[Path] | None:
+    def export_union(self, path: Path | None = None) -> Job | None:
         parts = self.parts_to_export(False)
         if not parts:
             show_error(self.window, "Nothing to export", "No part is visible.")
@@ -104,18 +113,22 @@ class FileActions:
             path = ask_save_path(self.window, "Export the union of the visible parts", SINGLE_MESH_FILTERS, ".stl")
             if path is None:
                 return None
-        try:
-            union = union_parts([export_part(p) for p in parts])
-        except ExportError as exc:
-            show_error(self.window, "Cannot build the union", str(exc))
-            return None
-        result = self._write("Export union", lambda ow: export_parts([union.as_part("union")], path, overwrite=ow))
-        if result is not None:
-            note = "" if not union.problems else f" ({'; '.join(union.problems)})"
-            self.doc.status.message = f"Union: wrote {Path(path).name}{note}"
-        return result
+        items = [export_part(p) for p in parts]
 
-    def export_segmentation(self, path: Path | None = None) -> list[Path] | None:
+        def write(overwrite: bool, ctx: JobContext) -> tuple[Any, list[str]]:
+            ctx.report("Building the union of the visible parts…", None)
+            union = union_parts(items)
+            ctx.check()
+            ctx.report("Writing the union…", None)
+            return export_parts([union.as_part("union")], path, overwrite=overwrite), union.problems
+
+        def written(result: tuple[Any, list[str]]) -> None:
+            note = "" if not result[1] else f" ({'; '.join(result[1])})"
+            self.doc.status.message = f"Union: wrote {Path(path).name}{note}"
+
+        return self._write("Export union", write, written)
+
+    def export_segmentation(self, path: Path | None = None) -> Job | None:
         """The input mesh split into parts by owning primitive (computed by the segmentation mode)."""
         geo = self.doc.assembly.input
         if geo is None or not geo.has_mesh:
@@ -130,16 +143,18 @@ class FileActions:
             path = ask_save_path(self.window, "Export the input split by part", MESH_FILTERS, ".glb")
             if path is None:
                 return None
-        by_index = {p.index: p for p in reversed(self.doc.assembly.parts) if p.index >= 0}
-        segs = split_by_labels(
-            geo.vertices, geo.faces, geo.labels, per="face",
-            names=lambda k: by_index[k].name if k in by_index else f"part {k}",
-            colours=lambda k: by_index[k].colour if k in by_index else part_colour(k))
-        result = self._write("Export segmentation", lambda ow: export_parts(
-            segs, path, per_part=self.per_part, overwrite=ow))
-        if result is not None:
-            self._done("Segmentation", result)
-        return result
+        by_index = {p.index: (p.name, p.colour) for p in reversed(self.doc.assembly.parts) if p.index >= 0}
+        vertices, faces, labels, per_part = geo.vertices, geo.faces, geo.labels, self.per_part
+
+        def write(overwrite: bool, ctx: JobContext) -> Any:
+            segs = split_by_labels(
+                vertices, faces, labels, per="face",
+                names=lambda k: by_index[k][0] if k in by_index else f"part {k}",
+                colours=lambda k: by_index[k][1] if k in by_index else part_colour(k))
+            ctx.check()
+            return export_parts(segs, path, per_part=per_part, overwrite=overwrite)
+
+        return self._write("Export segmentation", write, lambda result: self._done("Segmentation", result))
 
     # --- saved assemblies ---------------------------------------------------------------------
     def saved_assembly(self) -> SavedAssembly:
@@ -151,9 +166,10 @@ class FileActions:
         return SavedAssembly(parts, checkpoint=str(ckpt) if ckpt else None,
                              shape=a.info.shape_path or None, resolution=a.info.resolution or None,
                              metadata={"shape_name": a.info.shape_name, "category": a.info.category,
-                                       "model_name": a.info.model_name})
+                                       "model_name": a.info.model_name,
+                                       **({"fit": self.doc.status.fit} if self.doc.status.fit else {})})
 
-    def save_assembly(self, path: Path | None = None) -> Path | None:
+    def save_assembly(self, path: Path | None = None) -> Job | None:
         if not len(self.doc.assembly):
             show_error(self.window, "Nothing to save", "There are no parts to save.")
             return None
@@ -162,10 +178,8 @@ class FileActions:
             if path is None:
                 return None
         saved = self.saved_assembly()
-        result = self._write("Save assembly", lambda ow: save_assembly(saved, path, overwrite=ow))
-        if result is not None:
-            self._done("Saved assembly", result)
-        return result
+        return self._write("Save assembly", lambda ow, ctx: save_assembly(saved, path, overwrite=ow),
+                           lambda result: self._done("Saved assembly", result))
 
     def open_assembly(self, path: Path | None = None) -> bool:
         if path is None:
@@ -192,6 +206,7 @@ class FileActions:
                             model_name=meta.get("model_name", ""), resolution=saved.resolution or 0,
                             extra={"assembly": str(path)})
         self.doc.assembly.set_scene(parts, geo, info, keep_display=False)
+        self.doc.status.fit = meta.get("fit") or {}       # a saved fit shows its before/after numbers
         self.c.sources.clear()
         self.c.sources.update(sources)
         self.doc.status.message = f"Opened assembly {Path(path).name} ({len(parts)} parts)"
@@ -223,7 +238,7 @@ class FileActions:
     def _camera(self):  # noqa: ANN202
         return self.c.plotter.camera
 
-    def screenshot(self, path: Path | None = None, size: tuple[int, int] | None = None) -> Path | None:
+    def screenshot(self, path: Path | None = None, size: tuple[int, int] | None = None) -> Job | None:
         if size is None:
             size = self._ask_size("Screenshot", self.screenshot_size)
             if size is None:
@@ -232,13 +247,11 @@ class FileActions:
             path = ask_save_path(self.window, "Save screenshot", "PNG image (*.png)", ".png")
             if path is None:
                 return None
-        img = render_image(self.doc, size, self._camera(), transparent=self.transparent)
-        result = self._write("Save screenshot", lambda ow: write_files({path: png_bytes(img)}, overwrite=ow))
-        if result is not None:
-            self._done("Screenshot", result)
-        return result
+        img = render_image(self.doc, size, self._camera(), transparent=self.transparent)   # VTK: GUI thread
+        return self._write("Save screenshot", lambda ow, ctx: write_files({path: png_bytes(img)}, overwrite=ow),
+                           lambda result: self._done("Screenshot", result))
 
-    def turntable(self, path: Path | None = None, size: tuple[int, int] | None = None) -> Path | None:
+    def turntable(self, path: Path | None = None, size: tuple[int, int] | None = None) -> Job | None:
         if size is None:
             size = self._ask_size("Turntable GIF", self.gif_size)
             if size is None:
@@ -247,12 +260,22 @@ class FileActions:
             path = ask_save_path(self.window, "Save turntable animation", "GIF animation (*.gif)", ".gif")
             if path is None:
                 return None
-        self.doc.status.message = f"Rendering {self.gif_frames} frames…"
-        frames = turntable_frames(self.doc, size, self._camera(), self.gif_frames)
-        result = self._write("Save animation", lambda ow: write_files({path: gif_bytes(frames)}, overwrite=ow))
-        if result is not None:
-            self._done("Turntable", result)
-        return result
+        n = self.gif_frames
+
+        def render() -> Iterator[tuple[str, float]]:      # GUI thread, one frame per turn
+            frames = []
+            for frame in turntable_iter(self.doc, size, self._camera(), n):
+                frames.append(frame)
+                yield f"Rendering frame {len(frames)} of {n}…", 0.9 * len(frames) / n
+            return frames
+
+        def encode(frames: list) -> None:
+            self._write("Save animation", lambda ow, ctx: write_files({path: gif_bytes(frames)}, overwrite=ow),
+                        lambda result: self._done("Turntable", result))
+
+        return self.c.jobs.steps(render(), encode, lambda exc, tb: show_error(
+            self.window, "Cannot save animation", str(exc).strip() or type(exc).__name__),
+            title="Turntable GIF", owner=self)
 
 
 __all__ = ["FileActions", "export_part"]

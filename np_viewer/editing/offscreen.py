@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 from types import SimpleNamespace
+from typing import Iterator
 
 import numpy as np
 import pyvista as pv
@@ -47,20 +48,25 @@ def render_image(doc: Document, size: tuple[int, int], camera: pv.Camera | None 
 def turntable_frames(doc: Document, size: tuple[int, int], camera: pv.Camera | None = None,
                      frames: int = 36) -> list[np.ndarray]:
     """One full turn of the camera about the view's up axis, ``frames`` images."""
+    return list(turntable_iter(doc, size, camera, frames))
+
+
+def turntable_iter(doc: Document, size: tuple[int, int], camera: pv.Camera | None = None,
+                   frames: int = 36) -> Iterator[np.ndarray]:
+    """The turntable's frames one at a time (the app renders one per event-loop turn); the
+    off-screen plotter is closed when the iteration ends or is closed, on the calling thread."""
     if frames < 2:
         raise ValueError("a turntable needs at least 2 frames")
     plotter, renderer = _mirror(doc, camera, size)
     try:
-        out = []
         for _ in range(frames):
             plotter.render()
-            out.append(np.asarray(plotter.screenshot(return_img=True))[..., :3].copy())
+            yield np.asarray(plotter.screenshot(return_img=True))[..., :3].copy()
             plotter.camera.Azimuth(360.0 / frames)    # pyvista's ``azimuth`` property is absolute
             plotter.reset_camera_clipping_range()
     finally:
         renderer.detach()
         plotter.close()
-    return out
 
 
 def png_bytes(img: np.ndarray) -> bytes:

@@ -24,6 +24,11 @@ class EditStash:
         self._restoring = False
         assembly.about_to_reset.connect(self._keep)
 
+    @property
+    def restoring(self) -> bool:
+        """True while a kept scene is being put back (its history is restored after the parts)."""
+        return self._restoring
+
     def __len__(self) -> int:
         return len(self._kept)
 

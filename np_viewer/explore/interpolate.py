@@ -12,17 +12,15 @@ PartMesh = tuple[np.ndarray, np.ndarray]
 def lerp_features(fa: torch.Tensor, fb: torch.Tensor, t: float) -> torch.Tensor:
     """(1 - t) fa + t fb for per-primitive features F (1, M, 2f).
 
-    F is concat(encoder output, primitive embedding) and the embedding half is the same for every
-    shape, so this is exactly a blend of the two encoder outputs, pushed through the model."""
+    For every primitive type F is concat(encoder output, primitive embedding) (the protocol in
+    ``trainer.model.protocol``) and the embedding half is the same for every shape, so this is
+    exactly a blend of the two encoder outputs, pushed through the model."""
     if fa.shape != fb.shape:
         raise ValueError(f"features of different shapes cannot be blended: {tuple(fa.shape)} vs {tuple(fb.shape)}")
     t = float(t)
     return fa * (1.0 - t) + fb.to(fa.device, fa.dtype) * t
 
 
-@torch.no_grad()
 def meshes_for(predictor: Predictor, features: torch.Tensor, resolution: int = 3) -> list[PartMesh]:
-    """The M part meshes of features F (1, M, 2f): the icosphere pushed through the flow."""
-    F = features.to(predictor.device)
-    return [(np.asarray(v, np.float32), np.asarray(f, np.int64))
-            for v, f in predictor.model.primitive_meshes(F, int(resolution))[0]]
+    """The M part meshes of features F (1, M, 2f), as the model's type builds them."""
+    return predictor.meshes_from_features(features, resolution)

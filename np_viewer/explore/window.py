@@ -12,12 +12,12 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QMainW
                                QWidget)
 from pyvistaqt import QtInteractor
 
-from trainer.inference import Predictor, load_shape
+from trainer.inference import Predictor
 from trainer.palette import part_colour
 
 from ..document import ShapeEntry
 from ..render import polydata, set_view
-from ..workers import JobRunner
+from ..jobs import JobContext, JobService
 from .interpolate import lerp_features, meshes_for
 from .slice import PlaneSlice, slice_meshes, slice_plane
 
@@ -36,7 +36,7 @@ class ExploreWindow(QMainWindow):
 
     def __init__(self, predictor: Predictor, shapes: list[ShapeEntry] | None = None, resolution: int = 3,
                  slice_resolution: int = 160, auto_update: bool = False, synchronous: bool = False,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, jobs: JobService | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Neural Parts Studio – inside the model")
         self.predictor = predictor
@@ -50,7 +50,7 @@ class ExploreWindow(QMainWindow):
         self._plane = (np.zeros(3), np.array([0.0, 0.0, 1.0]))
         self._busy = {"parts": False, "slice": False}
         self._again = {"parts": False, "slice": False}
-        self._jobs = JobRunner(1, self)
+        self.jobs = jobs if jobs is not None else JobService(synchronous, self)
         self._closed = False
 
         central = QWidget()
@@ -134,7 +134,7 @@ class ExploreWindow(QMainWindow):
         return self.plotter.actors.get(f"part-{k}")
 
     def wait(self, timeout_ms: int = 60000) -> bool:
-        return self._jobs.wait(timeout_ms)
+        return self.jobs.wait(timeout_ms)
 
     @property
     def busy(self) -> bool:
@@ -157,8 +157,11 @@ class ExploreWindow(QMainWindow):
         predictor = self.predictor
         self.status.setText(f"Encoding {', '.join(e.name for e in missing)}…")
 
-        def job(report: Callable[[str], None]) -> dict[str, torch.Tensor]:
-            return {e.path: predictor.features(load_shape(e.path, category=e.category)) for e in missing}
+        resolution = self.resolution
+
+        def job(ctx: JobContext) -> dict[str, torch.Tensor]:   # the service caches the predictions
+            return {e.path: self.jobs.prediction(predictor, e.path, resolution, e.category)[0].features
+                    for e in missing}
 
         def done(features: dict[str, torch.Tensor]) -> None:
             self.features.update(features)
@@ -178,12 +181,12 @@ class ExploreWindow(QMainWindow):
         self._busy[what] = True
         predictor, resolution = self.predictor, self.resolution
         if what == "parts":
-            job = lambda report: meshes_for(predictor, F, resolution)  # noqa: E731
+            job = lambda ctx: meshes_for(predictor, F, resolution)  # noqa: E731
             show = self._show_parts
         else:
             origin, normal = self._plane
             n = self.slice_resolution
-            job = lambda report: slice_plane(predictor, F, origin, normal, resolution=n)  # noqa: E731
+            job = lambda ctx: slice_plane(predictor, F, origin, normal, resolution=n)  # noqa: E731
             show = self._show_slice
 
         def done(result) -> None:  # noqa: ANN001
@@ -202,7 +205,7 @@ class ExploreWindow(QMainWindow):
         self._run(job, done, failed)
 
     def _run(self, fn: Callable, on_done: Callable, on_error: Callable) -> None:
-        self._jobs.run(fn, on_done, on_error, inline=self.synchronous)
+        self.jobs.submit(fn, on_done, on_error, owner=self)
 
     # --- display ------------------------------------------------------------------------------
     def _show_parts(self, meshes: list) -> None:  # noqa: ANN001
@@ -264,7 +267,7 @@ class ExploreWindow(QMainWindow):
         if self._closed:
             return
         self._closed = True
-        self._jobs.cancel_pending()
-        self._jobs.wait(30000)
+        self.jobs.cancel(owner=self)
+        self.jobs.wait(30000)
         self.plotter.clear_plane_widgets()
         self.plotter.close()

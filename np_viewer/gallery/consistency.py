@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 import numpy as np
-import torch
 
 from trainer.data.manifest import SPLITS
+from trainer.inference import Predictor
 
 ALL_SPLITS = "all"
 
@@ -62,29 +62,26 @@ class ConsistencyReport:
         return sorted(rows, key=lambda r: (np.isnan(r[2]), -r[1], -np.nan_to_num(r[2])))
 
 
-def compute_consistency(model: torch.nn.Module, config: dict, dataset_dir: str | Path,
+def compute_consistency(predictor: Predictor, dataset_dir: str | Path,
                         split: str = "test", seed: int = 0, chunk_size: int | None = None,
                         on_shape: Callable[[int, int], None] | None = None,
                         only: set[str] | None = None) -> ConsistencyReport:
-    """Part consistency of ``model`` over ``split`` (or ``"all"``) of a prepared dataset, with
+    """Part consistency of ``predictor``'s model over ``split`` (or ``"all"``) of a prepared dataset, with
     np-eval's defaults (``seed``: ``EvalSettings.seed``).
 
     ``only``: shape directories to count (e.g. one category). The dataset is still built over the
     whole split, so each shape gets exactly the input it gets in np-eval."""
     from trainer.data import load_prepared
     from trainer.evaluate import EvalSettings
-    from trainer.evaluate.protocol import owners
     from trainer.metrics import PartConsistency
     from trainer.training.data import build_dataset
 
     chunk = chunk_size or EvalSettings().chunk_size
-    cfg = dict(config)
+    cfg = dict(predictor.config)
     cfg["data"] = dict(cfg["data"], dataset_directory=str(dataset_dir))
     splits: Sequence[str] | str = list(SPLITS) if split == ALL_SPLITS else split
     ds = build_dataset(cfg, splits, seed=seed, equal=False)     # np-eval's inputs, item for item
-    device = next(model.parameters()).device
-    model.eval()
-    total = PartConsistency(model.n_primitives)
+    total = PartConsistency(predictor.n_primitives)
     shapes: list[ShapeOwnership] = []
     part_names: list[str] | None = None
     keep = None if only is None else {str(Path(p)) for p in only}
@@ -93,12 +90,10 @@ def compute_consistency(model: torch.nn.Module, config: dict, dataset_dir: str |
         shape = load_prepared(ds.shape_dirs[i])
         if shape.part_labels is None:
             continue
-        x = ds[i]["input"][None].to(device)
-        with torch.no_grad():
-            F = model(x)
-        own = owners(model, F, shape.surface_points, chunk)
+        F = predictor.features_of_input(ds[i]["input"][None])
+        own = predictor.owners(F, shape.surface_points, chunk)
         total.add(own, shape.part_labels)
-        one = PartConsistency(model.n_primitives)
+        one = PartConsistency(predictor.n_primitives)
         one.add(own, shape.part_labels)
         shapes.append(ShapeOwnership(str(ds.shape_dirs[i]), f"{shape.category}/{shape.name}", one.counts))
         part_names = part_names or shape.part_names

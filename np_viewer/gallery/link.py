@@ -28,7 +28,7 @@ def open_gallery_for(window, rows: int = 4, cols: int = 4) -> GalleryWindow | No
         return None
     gallery = getattr(window, "gallery", None)
     if gallery is None:
-        gallery = GalleryWindow(rows, cols, predictor=predictor)
+        gallery = GalleryWindow(rows, cols, predictor=predictor, jobs=window.session.jobs)
         gallery.open_instance.connect(lambda path: select_in_main_view(window, path))
         window.gallery = gallery
     gallery.set_entries(entries)

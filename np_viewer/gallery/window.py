@@ -17,7 +17,7 @@ from ..document import ShapeEntry
 from ..render import STANDARD_VIEWS
 from ..widgets.errors import show_error
 from ..widgets.parts_panel import PartsPanel
-from ..workers import JobRunner
+from ..jobs import JobContext, JobService
 from .consistency import ALL_SPLITS, ConsistencyReport, compute_consistency, dataset_has_labels
 from .consistency_panel import ConsistencyPanel
 from .model import MAX_SIDE, MIN_SIDE, GalleryModel
@@ -41,7 +41,7 @@ class GalleryWindow(QMainWindow):
     def __init__(self, rows: int = 4, cols: int = 4, predictor: Predictor | None = None,
                  dataset: str | Path | None = None, split: str | None = None, resolution: int = 3,
                  auto_update: bool = False, synchronous: bool = False, show_dialogs: bool = True,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, jobs: JobService | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Neural Parts Studio – gallery")
         self.model = GalleryModel(rows, cols)
@@ -53,7 +53,7 @@ class GalleryWindow(QMainWindow):
         self.show_dialogs = show_dialogs
         self.consistency: ConsistencyReport | None = None
         self._consistency_generation = 0
-        self._jobs = JobRunner(1, self)
+        self.jobs = jobs if jobs is not None else JobService(synchronous, self)   # shared with the main view
         self._closed = False
         self._explorer = None
         self._auto_update = auto_update
@@ -62,7 +62,7 @@ class GalleryWindow(QMainWindow):
 
         self.view = GalleryView(self.model, self, auto_update=auto_update)
         self.setCentralWidget(self.view)
-        self.loader = PageLoader(self, synchronous=synchronous)
+        self.loader = PageLoader(self, synchronous=synchronous, jobs=self.jobs)
         self.loader.loaded.connect(self._on_loaded)
         self.loader.finished.connect(self._on_loader_finished)
         self.parts_panel = PartsPanel(self.model.styles)
@@ -191,7 +191,7 @@ class GalleryWindow(QMainWindow):
     def open_checkpoint(self, path: str | Path, config: str | Path | None = None, device: str = "auto") -> None:
         """Load a model off the GUI thread, then predict the page with it."""
         self._message(f"Loading model {Path(path).name}…")
-        self._run(lambda report: Predictor(path, config=config, device=device), self.set_predictor,
+        self._run(lambda ctx: Predictor(path, config=config, device=device), self.set_predictor,
                   lambda exc, tb: self.error.emit("Cannot open model", _first_line(exc)))
 
     def open_dataset(self, path: str | Path, split: str | None = None, category: str | None = None) -> None:
@@ -253,7 +253,7 @@ class GalleryWindow(QMainWindow):
 
     def wait(self, timeout_ms: int = 120000) -> bool:
         """Block until background work is done (results still arrive through the event loop)."""
-        return self.loader.wait(timeout_ms) and self._jobs.wait(timeout_ms)
+        return self.jobs.wait(timeout_ms)
 
     @property
     def busy(self) -> bool:
@@ -317,11 +317,11 @@ class GalleryWindow(QMainWindow):
         only = None if self.category is None else {e.path for e in self.model.entries}
         self.consistency_panel.set_busy(f"Computing part consistency on split '{split}'…")
 
-        def job(report: Callable[[str], None]) -> ConsistencyReport:
-            return compute_consistency(predictor.model, predictor.config, dataset, split, only=only,
-                                       on_shape=lambda i, n: report(f"{i} of {n} shapes"))
+        def job(ctx: JobContext) -> ConsistencyReport:
+            return compute_consistency(predictor, dataset, split, only=only,
+                                       on_shape=lambda i, n: ctx.report(f"{i} of {n} shapes", i / n))
 
-        def progress(message: str) -> None:
+        def progress(message: str, fraction: float | None = None) -> None:
             if generation == self._consistency_generation:
                 self.consistency_panel.set_busy(f"Computing part consistency on split '{split}': {message}…")
 
@@ -336,7 +336,7 @@ class GalleryWindow(QMainWindow):
                 self.consistency_panel.set_unavailable(f"Part consistency unavailable: {_first_line(exc)}")
                 self.consistency_ready.emit()
 
-        self._run(job, done, failed, progress)
+        self._run(job, done, failed, progress, group="consistency")
 
     # --- primitive styles ---------------------------------------------------------------------
     def _select_primitive(self, k: int) -> None:
@@ -382,7 +382,8 @@ class GalleryWindow(QMainWindow):
         a = inst.index if inst is not None else 0
         if self._explorer is None or self._explorer._closed:
             self._explorer = ExploreWindow(self.predictor, entries, resolution=self.resolution,
-                                           auto_update=self._auto_update, synchronous=self.synchronous)
+                                           auto_update=self._auto_update, synchronous=self.synchronous,
+                                           jobs=self.jobs)
             self._explorer.resize(900, 700)
         self._explorer.set_pair(a, min(a + 1, len(entries) - 1) if len(entries) > 1 else a)
         self._explorer.show()
@@ -391,8 +392,8 @@ class GalleryWindow(QMainWindow):
 
     # --- plumbing -----------------------------------------------------------------------------
     def _run(self, fn: Callable, on_done: Callable, on_error: Callable,
-             on_progress: Callable[[str], None] | None = None) -> None:
-        self._jobs.run(fn, on_done, on_error, on_progress, inline=self.synchronous)
+             on_progress: Callable[[str, float | None], None] | None = None, group: str | None = None) -> None:
+        self.jobs.submit(fn, on_done, on_error, on_progress, owner=self, group=group)
 
     def _message(self, text: str) -> None:
         self.status_label.setText(text)
@@ -416,8 +417,8 @@ class GalleryWindow(QMainWindow):
             self._explorer.shutdown()
             self._explorer.close()
         self.loader.shutdown()
-        self._jobs.cancel_pending()
-        self._jobs.wait(60000)
+        self.jobs.cancel(owner=self)
+        self.jobs.wait(60000)
         self.view.close_plotter()
 
 

@@ -37,7 +37,7 @@ class InfoPanel(QWidget):
             rows.append(("Model", str(m.get("name", ""))))
             rows.append(("Primitives", str(m.get("primitives", ""))))
             rows.append(("Encoder", f"{m.get('encoder', '')} (f={m.get('feature size', '')})"))
-            rows.append(("Flow", f"{m.get('coupling layers', '')} coupling layers, hidden {m.get('hidden size', '')}"))
+            rows.append(("Primitive", str(m.get("primitive", ""))))
             rows.append(("Parameters", f"{int(m.get('parameters', 0)):,}"))
         else:
             rows.append(("Model", "none loaded"))
@@ -49,8 +49,17 @@ class InfoPanel(QWidget):
             rows.append(("Inference", f"{s.inference_ms:.0f} ms"))
         elif info.shape_name and m:
             rows.append(("Inference", "cached"))
-        for k, v in (s.metrics or {}).items():
-            rows.append((k, f"{v:.4f}" if isinstance(v, float) else str(v)))
+        fit = s.fit or {}
+        if fit:
+            rows.append(("Fit", f"{fit.get('mode', '')}, {fit.get('primitives', '')} parts, {fit.get('steps', 0)} steps "
+                                f"in {fit.get('seconds', 0):.0f} s ({fit.get('stopped', '')})"))
+            before, after = fit.get("before", {}), fit.get("after", {})
+            for k in after:
+                b = before.get(k)
+                rows.append((k, f"{b:.4f} → {after[k]:.4f}" if isinstance(b, float) else f"– → {after[k]:.4f}"))
+        else:
+            for k, v in (s.metrics or {}).items():
+                rows.append((k, f"{v:.4f}" if isinstance(v, float) else str(v)))
         body = "".join(f"<tr><td><b>{html.escape(k)}</b>&nbsp;</td><td>{html.escape(v)}</td></tr>" for k, v in rows)
         note = f"<p style='color:#a05a00'>{html.escape(s.device_note)}</p>" if s.device_note else ""
         self.label.setText(f"<table>{body}</table>{note}")

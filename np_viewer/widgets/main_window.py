@@ -13,6 +13,7 @@ from ..render import STANDARD_VIEWS
 from ..session import Session
 from .errors import show_error
 from .info_panel import InfoPanel
+from .job_progress import JobProgress
 from .parts_panel import PartsPanel
 from .shape_browser import ShapeBrowser
 from .viewport import Viewport
@@ -135,7 +136,9 @@ class MainWindow(QMainWindow):
         self.progress.setMaximumWidth(120)
         self.progress.setVisible(False)
         self.device_label = QLabel("")
+        self.job_progress = JobProgress(self.session.jobs)     # exports and fits, with Cancel
         sb.addWidget(self.status_label, 1)
+        sb.addPermanentWidget(self.job_progress)
         sb.addPermanentWidget(self.progress)
         sb.addPermanentWidget(self.device_label)
         self.doc.status.changed.connect(self._on_status)
@@ -223,6 +226,8 @@ class MainWindow(QMainWindow):
         if self._closed:
             return
         self._closed = True
+        if (fitting := getattr(self, "fitting", None)) is not None:
+            fitting.detach()  # drops a running fit
         if (editing := getattr(self, "editing", None)) is not None:
             editing.detach()  # waits for a running swap and removes the gizmo before the plotter goes
         if (gallery := getattr(self, "gallery", None)) is not None:

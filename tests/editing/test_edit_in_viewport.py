@@ -48,6 +48,7 @@ def test_click_scale_undo_and_export_through_the_menu(editing_window, qtbot, no_
     menu = controller.export_menu
     action = next(a for a in menu.actions() if a.text().startswith("Export selected"))
     action.trigger()
+    qtbot.waitUntil(lambda: not controller.files.busy, timeout=30000)   # exports are jobs
     assert not no_dialogs.errors, no_dialogs.errors
     scene = trimesh.load(out, force="scene")
     assert list(scene.graph.nodes_geometry) == [part.name]

@@ -110,7 +110,7 @@ def test_swap_a_part_from_another_shape(editing_window, qtbot, no_dialogs, monke
     assert not no_dialogs.errors
 
 
-def test_bad_export_paths_show_a_dialog_and_change_nothing(editing_window, no_dialogs, tmp_path):
+def test_bad_export_paths_show_a_dialog_and_change_nothing(editing_window, qtbot, no_dialogs, tmp_path):
     window, controller, doc, _ = editing_window
     doc.selection.set([doc.assembly[0].id])
     state = [(p.id, p.transform.tobytes()) for p in doc.assembly]
@@ -118,12 +118,14 @@ def test_bad_export_paths_show_a_dialog_and_change_nothing(editing_window, no_di
     for path in bad:
         no_dialogs.save_path = str(path)
         controller.actions["export_selected"].trigger()
+        qtbot.waitUntil(lambda: not controller.files.busy, timeout=30000)   # exports are jobs
     assert len(no_dialogs.errors) == 3, no_dialogs.errors
     assert all(title == "Cannot export parts" for title, _ in no_dialogs.errors)
     assert "does not exist" in no_dialogs.errors[0][1] and "format" in no_dialogs.errors[1][1]
     assert not any(p.exists() for p in bad[:2])
     no_dialogs.save_path = str(tmp_path / "missing" / "a.npasm")
     controller.actions["save_assembly"].trigger()
+    qtbot.waitUntil(lambda: not controller.files.busy, timeout=30000)   # exports are jobs
     no_dialogs.save_path = str(tmp_path / "not_an_assembly")
     controller.actions["open_assembly"].trigger()
     assert [t for t, _ in no_dialogs.errors[3:]] == ["Cannot save assembly", "Cannot open assembly"]
@@ -131,29 +133,33 @@ def test_bad_export_paths_show_a_dialog_and_change_nothing(editing_window, no_di
     assert window.isVisible()
 
 
-def test_an_existing_file_is_replaced_only_after_confirmation(editing_window, no_dialogs, tmp_path):
+def test_an_existing_file_is_replaced_only_after_confirmation(editing_window, qtbot, no_dialogs, tmp_path):
     window, controller, doc, _ = editing_window
     target = tmp_path / "parts.stl"
     target.write_bytes(b"precious")
     no_dialogs.save_path = str(target)
     controller.actions["export_all"].trigger()
+    qtbot.waitUntil(lambda: not controller.files.busy, timeout=30000)   # exports are jobs
     assert len(no_dialogs.questions) == 1 and target.read_bytes() == b"precious"
     no_dialogs.replace = True
     controller.actions["export_all"].trigger()
+    qtbot.waitUntil(lambda: not controller.files.busy, timeout=30000)   # exports are jobs
     mesh = trimesh.load(target, force="mesh")
     assert len(mesh.faces) == sum(len(p.faces) for p in doc.assembly)
     assert not no_dialogs.errors and not [f for f in os.listdir(tmp_path) if f.startswith(".")]
 
 
-def test_union_and_per_part_export(editing_window, no_dialogs, tmp_path):
+def test_union_and_per_part_export(editing_window, qtbot, no_dialogs, tmp_path):
     window, controller, doc, _ = editing_window
     no_dialogs.save_path = str(tmp_path / "union.stl")
     controller.actions["export_union"].trigger()
+    qtbot.waitUntil(lambda: not controller.files.busy, timeout=30000)   # exports are jobs
     union = trimesh.load(tmp_path / "union.stl", force="mesh")
     assert union.is_watertight
     controller.actions["per_part"].setChecked(True)
     no_dialogs.save_path = str(tmp_path / "chair")          # no suffix: the filter's (.glb) is added
     controller.actions["export_all"].trigger()
+    qtbot.waitUntil(lambda: not controller.files.busy, timeout=30000)   # exports are jobs
     assert sorted(f.name for f in tmp_path.glob("chair_*.glb")) == [f"chair_part_{k}.glb" for k in range(3)]
     assert not no_dialogs.errors
 
@@ -170,6 +176,7 @@ def test_save_and_reopen_an_edited_assembly_through_the_menus(editing_window, qt
               for p in doc.assembly]
     no_dialogs.save_path = str(tmp_path / "edited")
     controller.actions["save_assembly"].trigger()
+    qtbot.waitUntil(lambda: not controller.files.busy, timeout=30000)   # exports are jobs
     saved = tmp_path / "edited.npasm"
     assert load_assembly(saved).parts[0].name == "left leg"
     doc.library.step(1)                                      # another shape replaces the scene
@@ -186,18 +193,21 @@ def test_save_and_reopen_an_edited_assembly_through_the_menus(editing_window, qt
     assert np.array_equal(actors[doc.assembly[0].id].user_matrix, doc.assembly[0].transform)
 
 
-def test_screenshot_at_a_size_with_transparency_and_a_turntable_gif(editing_window, no_dialogs, monkeypatch, tmp_path):
+def test_screenshot_at_a_size_with_transparency_and_a_turntable_gif(editing_window, qtbot, no_dialogs, monkeypatch,
+                                                                   tmp_path):
     window, controller, doc, _ = editing_window
     monkeypatch.setattr(QInputDialog, "getText", staticmethod(lambda *a, **k: ("200x120", True)))
     controller.actions["transparent"].setChecked(True)
     no_dialogs.save_path = str(tmp_path / "shot.png")
     controller.actions["screenshot"].trigger()
+    qtbot.waitUntil(lambda: not controller.files.busy, timeout=30000)   # exports are jobs
     img = iio.imread(tmp_path / "shot.png")
     assert img.shape == (120, 200, 4)
     assert img[0, 0, 3] == 0 and (img[..., 3] == 255).sum() > 500      # background clear, parts opaque
     controller.files.gif_frames = 6
     no_dialogs.save_path = str(tmp_path / "turn.gif")
     controller.actions["turntable"].trigger()
+    qtbot.waitUntil(lambda: not controller.files.busy, timeout=30000)   # exports are jobs
     frames = iio.imread(tmp_path / "turn.gif", index=None)
     assert frames.shape[:3] == (6, 120, 200)
     assert not np.array_equal(frames[0], frames[1])
@@ -215,6 +225,7 @@ def test_segmentation_export_splits_the_input_mesh_by_owning_part(editing_window
     qtbot.waitUntil(lambda: doc.assembly.input.labels is not None and not session.busy, timeout=30000)
     n_errors = len(no_dialogs.errors)
     controller.actions["export_segmentation"].trigger()
+    qtbot.waitUntil(lambda: not controller.files.busy, timeout=30000)   # exports are jobs
     assert len(no_dialogs.errors) == n_errors, no_dialogs.errors
     mesh = trimesh.load(tmp_path / "segments.ply", force="mesh", process=False)
     assert len(mesh.faces) == len(doc.assembly.input.faces)

@@ -142,11 +142,11 @@ def test_garbage_is_collected_on_the_gui_thread_only(qtbot):
     import weakref
 
     from np_viewer.collection import collect_on_gui_thread
-    from np_viewer.workers import JobRunner
+    from np_viewer.jobs import JobService
 
-    runner = JobRunner()
+    runner = JobService()
     seen, done = [], []
-    runner.submit(lambda report: seen.append(gc.isenabled()), done.append, lambda exc, tb: done.append(exc))
+    runner.submit(lambda ctx: seen.append(gc.isenabled()), done.append, lambda exc, tb: done.append(exc))
     qtbot.waitUntil(lambda: bool(done), timeout=10000)
     assert seen == [False]
     assert not gc.isenabled()          # the GUI-thread collector owns collection now

@@ -59,13 +59,7 @@ class PreparedDataset(Dataset):
         if volume_source not in ("uniform", "all"):
             raise DatasetError(f"volume_source must be 'uniform' or 'all', not '{volume_source}'.")
         self.dataset_dir = Path(dataset_dir)
-        splits = [split] if isinstance(split, str) or split is None else list(split)
-        dirs: list[Path] = []
-        for s in splits:
-            dirs.extend(list_prepared(self.dataset_dir, s))
-        if not dirs:
-            raise DatasetError(f"{self.dataset_dir}: no prepared shapes in split {split!r}.")
-        self.shape_dirs = dirs
+        self.shape_dirs = self._list_shapes(split)
         self.n_input_points = int(n_input_points)
         self.n_surface_samples = int(n_surface_samples)
         self.n_volume_samples = int(n_volume_samples)
@@ -78,6 +72,15 @@ class PreparedDataset(Dataset):
         self.cache_size = int(cache_size)
         self.epoch = 0
         self._cache: OrderedDict[int, dict[str, Any]] = OrderedDict()
+
+    def _list_shapes(self, split: str | Sequence[str] | None) -> list[Path]:
+        splits = [split] if isinstance(split, str) or split is None else list(split)
+        dirs: list[Path] = []
+        for s in splits:
+            dirs.extend(list_prepared(self.dataset_dir, s))
+        if not dirs:
+            raise DatasetError(f"{self.dataset_dir}: no prepared shapes in split {split!r}.")
+        return dirs
 
     def __len__(self) -> int:
         return len(self.shape_dirs)
@@ -93,6 +96,23 @@ class PreparedDataset(Dataset):
         if i in self._cache:
             self._cache.move_to_end(i)
             return self._cache[i]
+        arr = self._read_arrays(i)
+        n_uniform = arr.pop("n_uniform")
+        if self.volume_source == "uniform" and n_uniform > 0:
+            arr["volume_points"] = arr["volume_points"][:n_uniform]
+            arr["occupancy"] = arr["occupancy"][:n_uniform]
+        occ = arr["occupancy"].astype(bool)
+        arr["inside_idx"] = np.flatnonzero(occ)
+        arr["outside_idx"] = np.flatnonzero(~occ)
+        if self.input_type == "image" and arr["n_views"] == 0:
+            raise DatasetError(f"{self.shape_dirs[i]}: prepared without views; re-run np-prepare with --views K.")
+        if self.cache_size > 0:
+            self._cache[i] = arr
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return arr
+
+    def _read_arrays(self, i: int) -> dict[str, Any]:
         d = self.shape_dirs[i]
         meta = read_meta(d)
         keys = ["surface_points", "surface_normals", "volume_points", "occupancy"]
@@ -107,22 +127,10 @@ class PreparedDataset(Dataset):
                     arr["voxels"] = np.unpackbits(z["voxels_32"])[: r ** 3].reshape(r, r, r).astype(np.float32)
         except (OSError, ValueError, KeyError) as exc:
             raise DatasetError(f"{d / SAMPLES_FILE}: unreadable ({exc}).") from None
-        n_uniform = int(meta.get("n_volume_uniform", len(arr["volume_points"])))
-        if self.volume_source == "uniform" and n_uniform > 0:
-            arr["volume_points"] = arr["volume_points"][:n_uniform]
-            arr["occupancy"] = arr["occupancy"][:n_uniform]
-        occ = arr["occupancy"].astype(bool)
-        arr["inside_idx"] = np.flatnonzero(occ)
-        arr["outside_idx"] = np.flatnonzero(~occ)
+        arr["n_uniform"] = int(meta.get("n_volume_uniform", len(arr["volume_points"])))
         arr["scale"] = float(meta.get("scale", 1.0))
         arr["translation"] = np.asarray(meta.get("translation", [0, 0, 0]), dtype=np.float32)
         arr["n_views"] = int(meta.get("n_views", 0))
-        if self.input_type == "image" and arr["n_views"] == 0:
-            raise DatasetError(f"{d}: prepared without views; re-run np-prepare with --views K.")
-        if self.cache_size > 0:
-            self._cache[i] = arr
-            while len(self._cache) > self.cache_size:
-                self._cache.popitem(last=False)
         return arr
 
     def _rng(self, i: int) -> np.random.Generator:
@@ -204,6 +212,36 @@ class PreparedDataset(Dataset):
             "translation": torch.from_numpy(arr["translation"].copy()),
             "index": torch.tensor(i, dtype=torch.int64),
         }
+
+
+class InMemoryDataset(PreparedDataset):
+    """The same items as :class:`PreparedDataset`, drawn from prepared records held in memory
+    (``trainer.data.PreparedShape``, e.g. from the in-process prepare of one mesh) instead of
+    directories. Views are not available (records carry no rendered images)."""
+
+    def __init__(self, records: Sequence[Any], **kwargs: Any) -> None:
+        self.records = list(records)
+        super().__init__(".", split=None, **kwargs)
+
+    def _list_shapes(self, split: str | Sequence[str] | None) -> list[Path]:
+        if not self.records:
+            raise DatasetError("no prepared shapes given.")
+        return [Path(r.name or f"shape_{i}") for i, r in enumerate(self.records)]
+
+    def _read_arrays(self, i: int) -> dict[str, Any]:
+        r = self.records[i]
+        arr: dict[str, Any] = {
+            "surface_points": np.asarray(r.surface_points), "surface_normals": np.asarray(r.surface_normals),
+            "volume_points": np.asarray(r.volume_points), "occupancy": np.asarray(r.occupancy),
+            "part_labels": None if r.part_labels is None else np.asarray(r.part_labels),
+            "n_uniform": int(r.n_uniform), "scale": float(r.scale),
+            "translation": np.asarray(r.translation, dtype=np.float32), "n_views": 0,
+        }
+        if self.input_type == "voxel":
+            if r.voxels is None:
+                raise DatasetError(f"{r.name}: prepared without voxels.")
+            arr["voxels"] = np.asarray(r.voxels, np.float32)
+        return arr
 
 
 def dataset_from_config(config: dict, split: str | Sequence[str] | None, seed: int | None = None,

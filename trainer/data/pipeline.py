@@ -45,17 +45,23 @@ def voxel_centres(resolution: int = VOXEL_RESOLUTION) -> np.ndarray:
     return np.stack(np.meshgrid(c, c, c, indexing="ij"), axis=-1).reshape(-1, 3)
 
 
-def prepare_mesh(mesh: trimesh.Trimesh, *, name: str, category: str, split: str, out_dir: Path,
-                 options: PrepareOptions = PrepareOptions(), source: str = "",
-                 face_labels: np.ndarray | None = None, part_names: list[str] | None = None,
-                 extra_meta: dict | None = None) -> Path:
-    """Normalise ``mesh``, sample it and write the prepared shape; return its directory."""
-    rng = np.random.default_rng(shape_seed(category, name, options.seed))
-    norm = compute_normalization(mesh.vertices)
-    oriented = orient_outward(mesh)
-    normalised = trimesh.Trimesh(vertices=norm.apply(oriented.vertices), faces=oriented.faces,
-                                 process=False)
+@dataclass
+class Samples:
+    """What sampling one normalised mesh gives (the arrays of a prepared shape)."""
+    surface_points: np.ndarray
+    surface_normals: np.ndarray
+    surface_faces: np.ndarray           # face index of each surface point
+    part_labels: np.ndarray | None
+    volume_points: np.ndarray           # the first n_uniform are uniform in the padded box
+    occupancy: np.ndarray
+    n_uniform: int
+    voxels: np.ndarray | None
 
+
+def sample_normalised(normalised: trimesh.Trimesh, options: PrepareOptions, rng: np.random.Generator,
+                      face_labels: np.ndarray | None = None) -> Samples:
+    """Surface and volume samples (with inside/outside) of an outward-oriented mesh that is
+    already in the normalised frame; ``np-prepare`` and the in-process fit share this."""
     points, normals, face = sample_surface(normalised, options.n_surface, rng)
     labels = None
     if face_labels is not None:
@@ -75,6 +81,20 @@ def prepare_mesh(mesh: trimesh.Trimesh, *, name: str, category: str, split: str,
     if not occupancy.any():  # training on it would pin the coverage loss: refuse, say why
         raise NoInsideError(f"{FLAT_NOTE} (the surface encloses no volume, e.g. all vertices in one plane)")
     voxels = inside[len(volume):].reshape((VOXEL_RESOLUTION,) * 3) if options.voxels else None
+    return Samples(points, normals, face, labels, volume, occupancy, len(uniform), voxels)
+
+
+def prepare_mesh(mesh: trimesh.Trimesh, *, name: str, category: str, split: str, out_dir: Path,
+                 options: PrepareOptions = PrepareOptions(), source: str = "",
+                 face_labels: np.ndarray | None = None, part_names: list[str] | None = None,
+                 extra_meta: dict | None = None) -> Path:
+    """Normalise ``mesh``, sample it and write the prepared shape; return its directory."""
+    rng = np.random.default_rng(shape_seed(category, name, options.seed))
+    norm = compute_normalization(mesh.vertices)
+    oriented = orient_outward(mesh)
+    normalised = trimesh.Trimesh(vertices=norm.apply(oriented.vertices), faces=oriented.faces,
+                                 process=False)
+    s = sample_normalised(normalised, options, rng, face_labels)
 
     views = cameras = None
     if options.views > 0:
@@ -86,11 +106,12 @@ def prepare_mesh(mesh: trimesh.Trimesh, *, name: str, category: str, split: str,
     meta.update(extra_meta or {})
     shape = PreparedShape(
         name=name, category=category, split=split, source=source,
-        surface_points=points, surface_normals=normals,
-        volume_points=volume, occupancy=occupancy,
+        surface_points=s.surface_points, surface_normals=s.surface_normals,
+        volume_points=s.volume_points, occupancy=s.occupancy,
         scale=norm.scale, translation=norm.translation,
-        part_labels=labels, part_names=part_names, n_uniform=len(uniform),
-        face_part_labels=face_labels, voxels=voxels, padding=options.padding, meta=meta,
+        part_labels=s.part_labels, part_names=part_names, n_uniform=s.n_uniform,
+        face_part_labels=None if face_labels is None else np.asarray(face_labels, dtype=np.int64),
+        voxels=s.voxels, padding=options.padding, meta=meta,
     )
     return save_prepared(shape, out_dir, mesh=normalised, views=views, cameras=cameras,
                          compress=options.compress)

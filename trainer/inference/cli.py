@@ -172,6 +172,11 @@ def _message(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+def output_folders(refs) -> list[str]:
+    """The folder name under OUT of each shape (np-infer and np-fit name outputs alike)."""
+    return output_names(refs)
+
+
 def _collect_inputs(inputs: list[str], split: str | None, failures: list[tuple[str, str]]):
     from .shapes import ShapeLoadError, list_shapes
 
@@ -242,7 +247,7 @@ def _main(args: argparse.Namespace) -> int:
     done = skipped = 0
     interrupted = False
     start = time.perf_counter()
-    bar = tqdm(list(zip(refs, output_names(refs))), desc="np-infer", unit="shape", disable=args.quiet,
+    bar = tqdm(list(zip(refs, output_folders(refs))), desc="np-infer", unit="shape", disable=args.quiet,
                file=sys.stderr, dynamic_ncols=True)
     try:
         for ref, name in bar:

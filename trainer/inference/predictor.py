@@ -17,6 +17,9 @@ from .shapes import ShapeInput
 
 IMAGE_SIZE = 224       # the published image models were trained on 224 x 224 renderings
 VOXEL_SIZE = 32
+# On the CPU the flow is fastest when one pass holds about this many sphere vertices (all batch
+# items together): more spills the activations out of cache (benchmarks/results_gallery.md).
+CPU_VERTICES_PER_PASS = 2600
 
 
 @dataclass
@@ -57,8 +60,8 @@ class Predictor:
     """``Predictor(checkpoint, config=None, device="auto")``.
 
     ``checkpoint``: a path to one of our checkpoints or a published state dict (``config`` is its
-    YAML, or a ``*.yaml`` beside it), or an already-built ``NeuralParts`` module (then ``config`` is
-    ignored). Raises ``trainer.checkpoint.CheckpointError`` for files that cannot be used.
+    YAML, or a ``*.yaml`` beside it), or an already-built primitive model (``trainer.model.PrimitiveModel``;
+    then ``config`` is ignored). Raises ``trainer.checkpoint.CheckpointError`` for files that cannot be used.
     """
 
     def __init__(self, checkpoint: str | os.PathLike | torch.nn.Module,
@@ -96,15 +99,12 @@ class Predictor:
         return f"{self.path.resolve()}:{st.st_mtime_ns}:{st.st_size}"
 
     def summary(self) -> dict[str, Any]:
-        cfg = self.config
+        """name, path, the model's ``describe()`` (type, primitives, encoder, primitive, ...),
+        parameters and device."""
         return {
             "name": self.name,
             "path": str(self.path) if self.path else "",
-            "primitives": self.n_primitives,
-            "encoder": cfg.get("feature_extractor", {}).get("type", "?"),
-            "feature size": int(getattr(self.model, "feature_size", 0)),
-            "coupling layers": cfg.get("invertible_network", {}).get("n_blocks", "?"),
-            "hidden size": cfg.get("invertible_network", {}).get("hidden_size", "?"),
+            **self.model.describe(),
             "parameters": sum(p.numel() for p in self.model.parameters()),
             "device": str(self.device),
         }
@@ -150,6 +150,73 @@ class Predictor:
                           timing={"input": t1 - t0, "encode": t2 - t1, "meshes": t3 - t2, "total": t3 - t0})
 
     @torch.no_grad()
+    def features_of_input(self, x: torch.Tensor) -> torch.Tensor:
+        """F (B, M, 2f) for a ready encoder input batch (B, ...), e.g. a dataset item's ``input``."""
+        return self.model.primitive_features(self.model.encode(x.to(self.device)))
+
+    @torch.no_grad()
+    def meshes_from_features(self, features: torch.Tensor, resolution: int = 3) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The M part meshes of features F (1, M, 2f), as the model's primitive type builds them."""
+        if not 0 <= int(resolution) <= 6:
+            raise ValueError(f"resolution must be 0..6, got {resolution}")
+        meshes = self.model.primitive_meshes(features.to(self.device), int(resolution))[0]
+        return [(np.asarray(v, np.float32), np.asarray(f, np.int64)) for v, f in meshes]
+
+    @torch.no_grad()
+    def predict_many(self, shapes: "list[ShapeInput] | tuple[ShapeInput, ...]", resolution: int = 3,
+                     vertices_per_pass: int | None = CPU_VERTICES_PER_PASS) -> list[Prediction]:
+        """``predict`` for many shapes, same results: shapes whose encoder inputs have the same size
+        go through the model together, as many at once as pay off (all of them on CUDA, or with
+        ``vertices_per_pass=None``; about ``vertices_per_pass`` sphere vertices per flow pass on the
+        CPU, where bigger passes spill the activations out of cache)."""
+        if not 0 <= int(resolution) <= 6:
+            raise ValueError(f"resolution must be 0..6, got {resolution}")
+        out: list[Prediction | None] = [None] * len(shapes)
+        groups: dict[tuple, list[tuple[int, torch.Tensor]]] = {}
+        for i, shape in enumerate(shapes):
+            x = self.encoder_input(shape)
+            groups.setdefault(tuple(x.shape), []).append((i, x))
+        per_pass = max(1, len(shapes))
+        if self.device.type != "cuda" and vertices_per_pass is not None:
+            per_pass = max(1, int(vertices_per_pass) // (10 * 4 ** int(resolution) + 2))
+        for items in groups.values():
+            for start in range(0, len(items), per_pass):
+                part = items[start:start + per_pass]
+                t0 = time.perf_counter()
+                F = self.model.primitive_features(self.model.encode(torch.cat([x for _, x in part])))
+                meshes = self.model.primitive_meshes(F, int(resolution))
+                _sync(self.device)
+                seconds = (time.perf_counter() - t0) / len(part)
+                for b, (i, _) in enumerate(part):
+                    out[i] = Prediction(
+                        meshes=[(np.asarray(v, np.float32), np.asarray(f, np.int64)) for v, f in meshes[b]],
+                        features=F[b:b + 1].clone(), resolution=int(resolution), device=str(self.device),
+                        timing={"total": seconds})
+        return out  # type: ignore[return-value]
+
+    def union_distance(self, prediction: Prediction, points: np.ndarray, n_points: int = 3000,
+                       mesh_resolution: int = 3, seed: int = 0) -> float:
+        """Chamfer-L1 (the evaluation code's definition) between the surface of the union of the
+        predicted parts (sampled as ``np-eval`` samples it) and ``points`` (N, 3) on the input's
+        surface, in the normalised frame: how far the parts are from the shape."""
+        from ..evaluate.protocol import EvalSettings, union_surface_samples
+        from ..metrics import chamfer_l1
+        settings = EvalSettings(n_points=n_points, mesh_resolution=mesh_resolution, seed=seed)
+        pts = np.asarray(points, np.float64)
+        if len(pts) > n_points:
+            pts = pts[np.random.default_rng(seed).choice(len(pts), n_points, replace=False)]
+        with torch.no_grad():
+            surface, _, _ = union_surface_samples(self.model, prediction.features.to(self.device), settings)
+        return float(chamfer_l1(surface, pts))
+
+    def fit(self, shape: ShapeInput, options: Any, on_progress: Any = None, should_stop: Any = None) -> Any:
+        """``trainer.fitting.fit_shape`` for ``shape`` with this predictor's model as the start
+        (refine) or the architecture (scratch); the fit works on a copy, this model stays as it is.
+        Returns the ``FitResult``; ``Predictor(result.model)`` predicts the fitted parts."""
+        from ..fitting import fit_shape
+        return fit_shape(shape, options, model=self.model, on_progress=on_progress, should_stop=should_stop)
+
+    @torch.no_grad()
     def implicit(self, prediction_or_features: Prediction | torch.Tensor, points: np.ndarray,
                  chunk: int = 8192) -> np.ndarray:
         """phi (N, M) for points (N, 3) in the normalised frame; negative inside; the owning
@@ -182,11 +249,15 @@ class Predictor:
         return {"IoU": s.iou, "Chamfer-L1": s.chamfer_l1, "F-score": s.fscore,
                 "Normal consistency": s.normal_consistency}
 
-    def owners(self, prediction: Prediction, points: np.ndarray) -> np.ndarray:
-        """Owning primitive (argmin of phi) per point, int64 (N,)."""
+    def owners(self, prediction_or_features: Prediction | torch.Tensor, points: np.ndarray,
+               chunk: int = 20000) -> np.ndarray:
+        """Owning primitive (argmin of phi) per point, int64 (N,), as ``np-eval`` computes it."""
         if len(points) == 0:
             return np.zeros((0,), np.int64)
-        return self.implicit(prediction, points).argmin(1).astype(np.int64)
+        from ..evaluate.protocol import owners
+        F = prediction_or_features.features if isinstance(prediction_or_features, Prediction) \
+            else prediction_or_features
+        return owners(self.model, F.to(self.device), np.asarray(points, np.float32), chunk).astype(np.int64)
 
 
 def _sync(device: torch.device) -> None:

@@ -5,14 +5,13 @@ from typing import Any, Mapping
 
 import numpy as np
 import torch
-from torch import nn
 
 from ..config import ConfigError, load_config
-from .encoders import Encoder, build_encoder
+from .features import PrimitiveFeatures
 from .flow import ConditionalNVP, Conditioning
+from .protocol import PartMesh
+from .sparse_implicit import implicit_sparse_backward
 from .sphere import sample_sphere, sphere_mesh
-
-PartMesh = tuple[np.ndarray, np.ndarray]  # (vertices (V, 3) float32, faces (T, 3) int64)
 
 # Points per flow pass when no gradient is needed: keeps the (points x M x 2H) activations
 # cache-sized, which measured faster on CPU than one pass over everything (benchmarks/).
@@ -25,66 +24,35 @@ def _require(section: Mapping[str, Any], key: str, allowed: tuple[str, ...], whe
         raise ConfigError(f"{where}.{key} is {value!r}; this model supports {', '.join(allowed)}")
 
 
-class NeuralParts(nn.Module):
+class NeuralParts(PrimitiveFeatures):
     """The Neural Parts model (Paschalidou et al., CVPR 2021) in the published layout.
 
     Shapes: B batch, M primitives, f feature size, N/S points. All points are in the
-    normalised frame of the training data.
+    normalised frame of the training data. With zero coupling layers each primitive is an
+    ellipsoid (sphere scaled per axis, rotated, translated).
     """
 
     def __init__(self, config: Mapping[str, Any]):
-        super().__init__()
         cfg = load_config(config)
-        net, enc = cfg["network"], cfg["feature_extractor"]
-        flow, proj = cfg["invertible_network"], cfg["projection_layer"]
+        net, flow, proj = cfg["network"], cfg["invertible_network"], cfg["projection_layer"]
         _require(net, "type", ("flexible_primitives",), "network")
         _require(flow, "type", ("simple_nvp",), "invertible_network")
         _require(proj, "type", ("simple",), "projection_layer")
-        if int(cfg["data"].get("input_dims", 3)) != 3:
-            raise ConfigError("data.input_dims must be 3 for 3D shapes")
-        self.config = cfg
-        self.n_primitives = int(net["n_primitives"])
+        super().__init__(cfg)
         self.sphere_radius = float(net["sphere_radius"])
-        self.feature_extractor: Encoder = build_encoder(enc)
-        self.feature_size = self.feature_extractor.feature_size
-        self.primitive_embedding = nn.Parameter(torch.randn(self.n_primitives, self.feature_size))
         self.invertible_network = ConditionalNVP(
             n_blocks=int(flow["n_blocks"]), feature_dims=2 * self.feature_size,
             hidden_size=int(flow["hidden_size"]), proj_dims=int(proj["proj_dims"]),
             normalize=bool(flow["normalize"]), explicit_affine=bool(flow["explicit_affine"]),
             checkpoint=bool(flow.get("checkpoint", False)),
         )
-        self.dropout = nn.Dropout(p=0.5) if net.get("with_dropout") else None
 
-    @classmethod
-    def from_config(cls, cfg: Mapping[str, Any]) -> "NeuralParts":
-        return cls(cfg)
-
-    @property
-    def input_kind(self) -> str:
-        """What ``encode`` takes: "points", "image" or "voxels"."""
-        return self.feature_extractor.input_kind
-
-    @property
-    def device(self) -> torch.device:
-        return self.primitive_embedding.device
-
-    # --- features -------------------------------------------------------------------
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        """Encoder output (B, f)."""
-        return self.feature_extractor(x)
-
-    def primitive_features(self, encoder_output: torch.Tensor) -> torch.Tensor:
-        """F (B, M, 2f) = concat(encoder output, primitive_embedding[m]), encoder part first."""
-        if self.dropout is not None:
-            encoder_output = self.dropout(encoder_output)
-        B, M = encoder_output.shape[0], self.n_primitives
-        shared = encoder_output[:, None].expand(B, M, -1)
-        return torch.cat([shared, self.primitive_embedding[None].expand(B, -1, -1)], dim=-1)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Per-primitive features for an input batch (what DDP wraps)."""
-        return self.primitive_features(self.encode(x))
+    def describe(self) -> dict[str, Any]:
+        flow = self.config["invertible_network"]
+        blocks, hidden = int(flow["n_blocks"]), int(flow["hidden_size"])
+        primitive = (f"sphere deformed by {blocks} coupling layers (hidden {hidden})" if blocks
+                     else "ellipsoid (sphere with 0 coupling layers)")
+        return {**super().describe(), "primitive": primitive, "coupling layers": blocks, "hidden size": hidden}
 
     def condition(self, F: torch.Tensor) -> Conditioning:
         """Per-primitive flow quantities; pass to the maps below to reuse across calls."""
@@ -100,6 +68,12 @@ class NeuralParts(nn.Module):
         """Random points on the radius-r sphere, (B, S, M, 3)."""
         return sample_sphere((batch, n_points, self.n_primitives), self.sphere_radius,
                              device or self.device, generator)
+
+    def sample_surface(self, F: torch.Tensor, n_points: int, cond: Conditioning | None = None,
+                       generator: torch.Generator | None = None) -> torch.Tensor:
+        """World images (B, S, M, 3) of random sphere points: differentiable surface samples."""
+        y = self.sample_sphere(F.shape[0], n_points, F.device, generator)
+        return self.sphere_to_world(F, y.to(F.dtype), cond)
 
     def primitive_meshes(self, F: torch.Tensor, resolution: int = 3) -> list[list[PartMesh]]:
         """For each batch item, M closed genus-0 meshes: the icosphere pushed through the flow."""
@@ -133,3 +107,17 @@ class NeuralParts(nn.Module):
             latent, _ = self.world_to_sphere(F, x, cond)
             return latent.norm(dim=-1) - self.sphere_radius
         return torch.cat([self.implicit(F, part, None, cond) for part in x.split(chunk_size, dim=1)], dim=1)
+
+    def implicit_for_loss(self, F: torch.Tensor, x: torch.Tensor, cond: Conditioning | None = None) -> torch.Tensor:
+        """``implicit`` whose backward recomputes only the entries a loss reads (``sparse_implicit``)."""
+        if not torch.is_grad_enabled():
+            return self.implicit(F, x, cond=cond)
+        return implicit_sparse_backward(self, cond or self.condition(F), x)
+
+    def implicit_of_owner(self, F: torch.Tensor, x: torch.Tensor, owner: torch.Tensor,
+                          cond: Conditioning | None = None) -> torch.Tensor:
+        """Only the owner's inverse flow per point (M times less double backward than all M)."""
+        cond = cond or self.condition(F)
+        items = torch.arange(F.shape[0], device=F.device)[:, None].expand_as(owner)
+        latent, _ = self.invertible_network.inverse_aligned(cond.pairs(items, owner), x)
+        return latent.norm(dim=-1) - self.sphere_radius

@@ -23,17 +23,15 @@ from torch.utils.data import DataLoader, Dataset
 
 from .. import checkpoint
 from ..config import load_config, save_config
-from ..losses import build_loss
 from ..processes import safe_context
+from ..published_keys import check_training_config
 from . import distributed as D
 from . import rng
 from .data import BatchIndexStream, PassIndexed, build_dataset, collate
 from .logs import CSVLog, TensorBoardLog
 from .optim import build_optimizer
-from .predictions import compute_predictions
+from .objective import Objective, batch_loss
 from .validation import ValidationSettings, Validator
-
-TARGET_KEYS = ("surface_points", "surface_normals", "volume_points", "occupancy", "volume_weights")
 
 
 @dataclass
@@ -129,7 +127,7 @@ def _resume_path(options: TrainOptions) -> Path | None:
     return Path(options.resume)
 
 
-def _validation(cfg: Mapping[str, Any], loss_fn, s: "_Settings", info, out: Path, step: int):
+def _validation(cfg: Mapping[str, Any], objective: Objective, s: "_Settings", info, out: Path, step: int):
     """(Validator, CSV log) when the config asks for validation and its splits have
     shapes; otherwise (None, None), with a warning when they were asked for."""
     import sys
@@ -140,7 +138,7 @@ def _validation(cfg: Mapping[str, Any], loss_fn, s: "_Settings", info, out: Path
     if settings.every <= 0:
         return None, None
     try:
-        validator = Validator(cfg, loss_fn, settings, info.device, TARGET_KEYS)
+        validator = Validator(cfg, objective, settings, info.device)
     except ConfigError as exc:
         print(f"np-train: warning: validation disabled, splits {settings.splits} unusable: {exc}",
               file=sys.stderr, flush=True)
@@ -151,19 +149,20 @@ def _validation(cfg: Mapping[str, Any], loss_fn, s: "_Settings", info, out: Path
 
 
 def train(config: Mapping[str, Any] | str | Path, options: TrainOptions, dataset: Dataset | None = None) -> TrainResult:
-    """Train a NeuralParts model as ``config`` says; see the module docstring."""
-    from ..model import NeuralParts
+    """Train the primitive model ``network.type`` names, as ``config`` says; see the module docstring."""
+    from ..model import build_model
 
     cfg = load_config(config)
     s = _Settings.from_config(cfg["training"])
-    loss_fn = build_loss(cfg["loss"])  # fail on a bad loss section before any work
+    objective = Objective.from_config(cfg)  # fail on a bad loss section before any work
+    check_training_config(cfg, objective.loss_fn.names)  # and on any published key value we do not implement
     info = D.setup(options.device)
     out = Path(options.out_dir)
     stop = _StopFlag(options.handle_sigint)
     try:
         # Same initial weights on every rank (DDP also broadcasts rank 0's).
         rng.seed_everything(s.seed)
-        model = NeuralParts.from_config(cfg).to(info.device)
+        model = build_model(cfg).to(info.device)
         optimizer = build_optimizer(cfg["training"], model.parameters())
         use_amp = s.amp != "off" and info.device.type == "cuda"
         amp_dtype = torch.bfloat16 if s.amp == "bf16" else torch.float16
@@ -199,10 +198,6 @@ def train(config: Mapping[str, Any] | str | Path, options: TrainOptions, dataset
         else:
             rng.seed_everything(s.seed + 1000 * info.rank + 1)
 
-        needs = loss_fn.needs
-        biased = bool(cfg["data"].get("biased", False))
-        n_sphere = int(cfg["network"].get("n_points_on_sphere", 200))
-
         logs = tb = None
         if info.is_main:
             out.mkdir(parents=True, exist_ok=True)
@@ -210,7 +205,7 @@ def train(config: Mapping[str, Any] | str | Path, options: TrainOptions, dataset
             logs = CSVLog(out / "log.csv")
             logs.truncate_after(step)
             tb = TensorBoardLog(out / "tensorboard", purge_step=step + 1 if step else None)
-        validator, val_log = _validation(cfg, loss_fn, s, info, out, step) if info.is_main else (None, None)
+        validator, val_log = _validation(cfg, objective, s, info, out, step) if info.is_main else (None, None)
 
         validated_at = -1
 
@@ -260,15 +255,8 @@ def train(config: Mapping[str, Any] | str | Path, options: TrainOptions, dataset
             n_micro = min(s.aggregate, end - step)
             for micro in range(n_micro):
                 batch = _to_device(next(data_iter), info.device)
-                targets = {k: batch[k] for k in TARGET_KEYS if k in batch}
-                if biased:  # published data.biased: equal sampling, unit weights
-                    targets.pop("volume_weights", None)
-                if "phi_surface" in needs:
-                    targets["surface_points"] = targets["surface_points"].detach().requires_grad_(True)
                 with torch.autocast(info.device.type, dtype=amp_dtype, enabled=use_amp):
-                    F = ddp(batch["input"])
-                    preds = compute_predictions(model, F, targets, needs, n_sphere)
-                    loss, terms = loss_fn(preds, targets)
+                    loss, terms = batch_loss(model, batch, objective, forward=ddp)
                 sync = micro == n_micro - 1 or not info.distributed
                 if sync:
                     scaler.scale(loss).backward()

@@ -14,13 +14,13 @@ is kept, so a run with validation follows the same trajectory as one without, an
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
 import numpy as np
 import torch
 
 from ..metrics import iou
-from .predictions import compute_predictions
+from .objective import Objective, batch_loss
 
 VALIDATION_SEED = 0
 
@@ -45,19 +45,16 @@ class ValidationSettings:
 class Validator:
     """Scores a model on a fixed validation set; see the module docstring."""
 
-    def __init__(self, cfg: Mapping[str, Any], loss_fn, settings: ValidationSettings, device: torch.device,
-                 target_keys: Sequence[str]):
+    def __init__(self, cfg: Mapping[str, Any], objective: Objective, settings: ValidationSettings,
+                 device: torch.device):
         from ..data import load_prepared
         from .data import build_dataset, collate
 
-        self.settings, self.loss_fn, self.device = settings, loss_fn, device
-        self.n_sphere = int(cfg["network"].get("n_points_on_sphere", 200))
-        self.biased = bool(cfg["data"].get("biased", False))
+        self.settings, self.objective, self.device = settings, objective, device
         dataset = build_dataset(cfg, settings.splits, seed=VALIDATION_SEED)
         n = len(dataset) if settings.max_shapes <= 0 else min(len(dataset), settings.max_shapes)
         items = [dataset[i] for i in range(n)]  # fixed samples: pass 0 of a seeded dataset
         self.batches = [collate(items[i:i + settings.batch_size]) for i in range(0, n, settings.batch_size)]
-        self.target_keys = tuple(target_keys)
         # IoU exactly as np-eval computes it: its inputs (unbalanced sampling, same seed)
         # and each shape's uniform volume samples.
         eval_inputs = build_dataset(cfg, settings.splits, seed=VALIDATION_SEED, equal=False)
@@ -95,15 +92,8 @@ class Validator:
         n = 0
         for batch in self.batches:
             batch = {k: (v.to(self.device) if isinstance(v, torch.Tensor) else v) for k, v in batch.items()}
-            targets = {k: batch[k] for k in self.target_keys if k in batch}
-            if self.biased:
-                targets.pop("volume_weights", None)
-            if "phi_surface" in self.loss_fn.needs:  # the normal loss differentiates phi w.r.t. points
-                targets["surface_points"] = targets["surface_points"].detach().requires_grad_(True)
             with torch.enable_grad():
-                F = model(batch["input"])
-                preds = compute_predictions(model, F, targets, self.loss_fn.needs, self.n_sphere)
-                loss, terms = self.loss_fn(preds, targets)
+                loss, terms = batch_loss(model, batch, self.objective)
             size = batch["input"].shape[0]
             for k, v in {"loss": float(loss.detach()), **terms}.items():
                 totals[k] = totals.get(k, 0.0) + v * size
