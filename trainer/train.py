@@ -42,7 +42,10 @@ def _preflight(cfg: dict, out: Path, resume: bool | str) -> None:
     from .config import ConfigError
     from .data.manifest import read_manifest
     from .fsutil import unwritable_reason
+    from .published_keys import check_training_config
 
+    loss_types = cfg["loss"].get("type", [])  # a bad loss section itself is reported by train()
+    check_training_config(cfg, [str(t) for t in loss_types] if isinstance(loss_types, list) else [str(loss_types)])
     directory = cfg["data"].get("dataset_directory")
     if not directory:
         raise ConfigError("data.dataset_directory is not set; point it at a prepared dataset (np-prepare output) "
