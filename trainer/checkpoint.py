@@ -10,7 +10,6 @@ import os
 import pickle
 import re
 import tempfile
-import zipfile
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -61,6 +60,8 @@ def save(path: str | Path, model: torch.nn.Module | Mapping[str, torch.Tensor],
 def _torch_load(path: Path, map_location: Any) -> Any:
     if not path.is_file():
         raise CheckpointError(f"checkpoint {path} does not exist or is not a file")
+    if path.stat().st_size == 0:
+        raise CheckpointError(f"checkpoint {path} is an empty file (0 bytes)")
     try:
         return torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
@@ -70,9 +71,30 @@ def _torch_load(path: Path, map_location: Any) -> Any:
                 f"checkpoint {path} was refused: it asks to run or build '{found.group(1)}' when loaded, "
                 "and only tensors and plain data are accepted"
             ) from None
-        raise CheckpointError(f"checkpoint {path} is corrupt or not a PyTorch file") from None
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError, KeyError, AttributeError) as exc:
-        raise CheckpointError(f"checkpoint {path} is corrupt or not a PyTorch file ({str(exc)[:160]})") from None
+        raise CheckpointError(f"checkpoint {path} is corrupt or not a PyTorch file{_what_it_holds(path)}") from None
+    except MemoryError:
+        raise
+    except Exception:  # noqa: BLE001 - torch's unpickler lets IndexError, KeyError, RuntimeError... through
+        raise CheckpointError(f"checkpoint {path} is corrupt or not a PyTorch file{_what_it_holds(path)}") from None
+
+
+def _what_it_holds(path: Path) -> str:
+    """A hint at what a file that failed to load is, in the user's terms (never the parser's)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return ""
+    if head.startswith(b"PK"):
+        return ": the archive is incomplete (truncated by an interrupted copy or download?)"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the end of the probe
+            return ""
+    if b"\0" not in head:
+        return ": it holds text (a config or a log?), not tensors"
+    return ""
 
 
 def read(path: str | Path, map_location: Any = "cpu") -> dict[str, Any]:
@@ -83,6 +105,16 @@ def read(path: str | Path, map_location: Any = "cpu") -> dict[str, Any]:
         raise CheckpointError(f"{path} is not a Neural Parts Studio checkpoint (no '{FORMAT}' header)")
     if int(data.get("version", 0)) > VERSION:
         raise CheckpointError(f"checkpoint {path} was written by a newer version (format {data['version']})")
+    return data
+
+
+def read_training_state(path: str | Path, map_location: Any = "cpu") -> dict[str, Any]:
+    """A checkpoint that ``np-train --resume`` can continue from (model, optimizer and step)."""
+    data = read(path, map_location)
+    missing = [k for k in ("model", "optimizer", "step") if k not in data]
+    if missing:
+        raise CheckpointError(f"checkpoint {path} holds no training state ({', '.join(missing)} missing): "
+                              "it can be evaluated or viewed but not resumed")
     return data
 
 
@@ -100,29 +132,48 @@ def _published_config(path: Path, config: str | Path | Mapping[str, Any] | None)
     )
 
 
-def _check_state(path: Path, model: torch.nn.Module, state: Mapping[str, Any]) -> None:
-    expected = model.state_dict()
+def state_mismatch(expected: Mapping[str, torch.Tensor], state: Mapping[str, Any], limit: int = 3) -> list[str]:
+    """How ``state`` differs from the ``expected`` state dict, in a few lines (empty when it fits)."""
+    def first(names: list[str]) -> str:
+        shown = ", ".join(f"'{n}'" for n in names[:limit])
+        return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+    missing = [k for k in expected if k not in state]
+    unexpected = [k for k in state if k not in expected]
+    reshaped = [k for k in expected if k in state and isinstance(state[k], torch.Tensor)
+                and tuple(state[k].shape) != tuple(expected[k].shape)]
+    lines = []
+    if missing:
+        lines.append(f"missing {len(missing)} keys: {first(missing)}")
+    if unexpected:
+        lines.append(f"{len(unexpected)} unexpected keys: {first(unexpected)}")
+    if reshaped:
+        more = f", first {limit}" if len(reshaped) > limit else ""
+        lines.append(f"{len(reshaped)} tensors differ in shape{more}:")
+        lines += [f"  '{k}' has shape {tuple(state[k].shape)} in the file but the config needs "
+                  f"{tuple(expected[k].shape)}" for k in reshaped[:limit]]
+    return lines
+
+
+def _check_state(path: Path, model: torch.nn.Module, state: Mapping[str, Any], against: str = "its config") -> None:
     for key, value in state.items():
         if not isinstance(value, torch.Tensor):
             raise CheckpointError(f"checkpoint {path}: entry '{key}' is not a tensor")
-    missing = [k for k in expected if k not in state]
-    unexpected = [k for k in state if k not in expected]
-    if missing or unexpected:
-        parts = []
-        if missing:
-            parts.append(f"missing {len(missing)} keys (first: '{missing[0]}')")
-        if unexpected:
-            parts.append(f"{len(unexpected)} unexpected keys (first: '{unexpected[0]}')")
-        raise CheckpointError(f"checkpoint {path} does not match its config: {' and '.join(parts)}")
-    for key, tensor in expected.items():
-        got = state[key]
-        if tuple(got.shape) != tuple(tensor.shape):
-            raise CheckpointError(
-                f"checkpoint {path} does not match its config: '{key}' has shape {tuple(got.shape)} "
-                f"in the file but the config needs {tuple(tensor.shape)}"
-            )
+    lines = state_mismatch(model.state_dict(), state)
+    if lines:
+        raise CheckpointError(f"checkpoint {path} does not match {against}:\n  " + "\n  ".join(lines))
+    for key, got in state.items():
         if got.is_floating_point() and not bool(torch.isfinite(got).all()):
             raise CheckpointError(f"checkpoint {path} is damaged: '{key}' contains NaN or infinite values")
+
+
+def load_weights(model: torch.nn.Module, state: Any, path: str | Path, against: str = "its config") -> None:
+    """Load ``state`` (a checkpoint's model tensors) into ``model``, or raise a ``CheckpointError``
+    that says in a few lines which keys and shapes differ (e.g. resuming with another config)."""
+    if not isinstance(state, Mapping):
+        raise CheckpointError(f"checkpoint {path} has no model tensors")
+    _check_state(Path(path), model, state, against)
+    model.load_state_dict(state, strict=True)
 
 
 def load(path: str | Path, config: str | Path | Mapping[str, Any] | None = None,
@@ -139,8 +190,6 @@ def load(path: str | Path, config: str | Path | Mapping[str, Any] | None = None,
     if isinstance(data, dict) and data.get("format") == FORMAT:
         cfg = load_config(config if config is not None else data.get("config") or {})
         state = data.get("model")
-        if not isinstance(state, Mapping):
-            raise CheckpointError(f"checkpoint {path} has no model tensors")
     elif isinstance(data, Mapping) and data and all(isinstance(v, torch.Tensor) for v in data.values()):
         try:
             cfg = _published_config(path, config)
@@ -153,8 +202,7 @@ def load(path: str | Path, config: str | Path | Mapping[str, Any] | None = None,
         model = build_model(cfg)
     except (ConfigError, ValueError, TypeError, KeyError) as exc:
         raise CheckpointError(f"checkpoint {path}: its config cannot build a model ({exc})") from None
-    _check_state(path, model, state)
-    model.load_state_dict(state, strict=True)
+    load_weights(model, state, path)
     model.to(map_location if isinstance(map_location, (str, torch.device)) else "cpu")
     return model.eval(), cfg
 
@@ -164,4 +212,4 @@ def parameter_count(model: torch.nn.Module) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
-__all__ = ["CheckpointError", "FORMAT", "load", "read", "save", "parameter_count"]
+__all__ = ["CheckpointError", "FORMAT", "load", "load_weights", "read", "save", "parameter_count", "read_training_state", "state_mismatch"]

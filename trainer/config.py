@@ -89,23 +89,58 @@ def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any
     return out
 
 
+# Keys that must hold a whole number >= 1 when set (their loaders would fail deep inside
+# with an IndexError or a ValueError that names neither the file nor the key).
+POSITIVE_INTS: tuple[tuple[str, str], ...] = (
+    ("training", "batch_size"), ("training", "epochs"), ("training", "steps_per_epoch"),
+    ("training", "aggregate"), ("validation", "batch_size"), ("network", "n_primitives"),
+    ("network", "n_points_on_sphere"), ("data", "n_points_on_mesh"), ("data", "n_input_points"),
+)
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"config {path} is not a YAML text file (binary data at byte {exc.start})") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "cannot be parsed"
+        raise ConfigError(f"config {path} is not valid YAML{where}: {problem}") from None
+
+
+def _check_values(cfg: Mapping[str, Any], source: object) -> None:
+    for section, key in POSITIVE_INTS:
+        block = cfg.get(section)
+        if not isinstance(block, Mapping) or key not in block:
+            continue
+        value = block[key]
+        whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+        if isinstance(value, bool) or not whole or value < 1:
+            raise ConfigError(f"config {source}: {section}.{key} must be a whole number of at least 1, "
+                              f"not {value!r}")
+
+
 def load_config(source: str | Path | Mapping[str, Any]) -> dict[str, Any]:
     """A full config from a YAML file path or a dict, defaults filled in."""
-    if isinstance(source, Mapping):
-        raw: Any = source
-    else:
-        path = Path(source)
-        try:
-            raw = yaml.safe_load(path.read_text())
-        except OSError as exc:
-            raise ConfigError(f"cannot read config {path}: {exc.strerror or exc}") from None
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"config {path} is not valid YAML: {exc}") from None
+    raw: Any = source if isinstance(source, Mapping) else _read_yaml(Path(source))
+    name = "(in memory)" if isinstance(source, Mapping) else source
     if raw is None:
         raw = {}
     if not isinstance(raw, Mapping):
-        raise ConfigError(f"config {source} must be a mapping of sections, got {type(raw).__name__}")
-    return merge(DEFAULTS, raw)
+        raise ConfigError(f"config {name} must be a mapping of sections, got {type(raw).__name__}")
+    for section, block in raw.items():
+        if section in DEFAULTS and block is not None and not isinstance(block, Mapping):
+            raise ConfigError(f"config {name}: section '{section}' must be a mapping of keys, "
+                              f"not {type(block).__name__}")
+    cfg = merge(DEFAULTS, raw)
+    _check_values(cfg, name)
+    return cfg
 
 
 def save_config(config: Mapping[str, Any], path: str | Path) -> None:

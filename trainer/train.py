@@ -36,29 +36,58 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _preflight(cfg: dict, out: Path, resume: bool | str) -> None:
+    """Refuse what would fail later (after minutes of work, or with a traceback): the dataset,
+    the output folder and the checkpoint to resume from are checked before anything starts."""
+    from .config import ConfigError
+    from .data.manifest import read_manifest
+    from .fsutil import unwritable_reason
+    from .published_keys import check_training_config
+
+    loss_types = cfg["loss"].get("type", [])  # a bad loss section itself is reported by train()
+    check_training_config(cfg, [str(t) for t in loss_types] if isinstance(loss_types, list) else [str(loss_types)])
+    directory = cfg["data"].get("dataset_directory")
+    if not directory:
+        raise ConfigError("data.dataset_directory is not set; point it at a prepared dataset (np-prepare output) "
+                          "or pass --dataset-directory")
+    read_manifest(directory)  # ManifestError: missing, a file, empty, not a dataset
+    reason = unwritable_reason(out)
+    if reason is not None:
+        raise ConfigError(f"cannot write to the output folder {out}: {reason}")
+    if resume is True and not (out / "last.pt").exists():
+        raise ConfigError(f"--resume: {out / 'last.pt'} does not exist; nothing to resume")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    from .config import ConfigError, load_config
+    from .data.manifest import ManifestError
+
+    out = Path(args.out_dir)
+    try:  # before torch is even imported: a bad config or dataset is reported at once
+        cfg = load_config(args.config)
+        if args.dataset_directory:
+            cfg["data"]["dataset_directory"] = args.dataset_directory
+        if args.seed is not None:
+            cfg["training"]["seed"] = args.seed
+        _preflight(cfg, out, args.resume)
+    except (ConfigError, ManifestError) as exc:
+        print(f"np-train: error: {exc}", file=sys.stderr)
+        return 2
+
     import torch
 
     from .checkpoint import CheckpointError
-    from .config import ConfigError, load_config
     from .losses import LossConfigError
     from .training import TrainOptions, train
 
     if args.threads:
         torch.set_num_threads(args.threads)
     try:
-        cfg = load_config(args.config)
-        if args.dataset_directory:
-            cfg["data"]["dataset_directory"] = args.dataset_directory
-        if args.seed is not None:
-            cfg["training"]["seed"] = args.seed
-        out = Path(args.out_dir)
-        if args.resume is True and not (out / "last.pt").exists():
-            raise CheckpointError(f"--resume: {out / 'last.pt'} does not exist; nothing to resume")
         result = train(cfg, TrainOptions(out, resume=args.resume, device=args.device,
                                           max_steps=args.max_steps, progress=not args.no_progress))
-    except (ConfigError, CheckpointError, LossConfigError, RuntimeError, FileNotFoundError, ValueError) as exc:
+    except (ConfigError, ManifestError, CheckpointError, LossConfigError, RuntimeError, FileNotFoundError,
+            ValueError) as exc:
         print(f"np-train: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -200,18 +200,10 @@ def test_manifest_json_is_the_documented_shape(tmp_path):
     assert list_prepared(out, "train") == []
 
 
-def _crashing_run_task(task):
-    import os
-    if task.job.name.endswith("000001"):
-        os._exit(3)  # a worker dying hard (segfault, OOM kill)
-    return _real_run_task(task)
-
-
 def test_a_crashing_worker_does_not_stop_the_batch(tmp_path, monkeypatch, capsys):
     import trainer.data.prepare as prep
-    real = prep.run_task
-    monkeypatch.setattr(prep, "run_task", _crashing_run_task)
-    monkeypatch.setitem(globals(), "_real_run_task", real)
+    from data_helpers import crashing_run_task  # importable by name: workers are spawned, not forked
+    monkeypatch.setattr(prep, "run_task", crashing_run_task)
     code = main(["--synthetic", "chair", "--count", "4", "--out", str(tmp_path / "ds"), *SMALL, "--workers", "2"])
     assert code == 1
     names = {e.name for e in read_manifest(tmp_path / "ds")}

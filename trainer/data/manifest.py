@@ -123,12 +123,15 @@ def read_manifest(dataset_dir: str | os.PathLike) -> list[ManifestEntry]:
     """The shapes of a prepared dataset (from manifest.json, or by scanning if it has none)."""
     root = Path(dataset_dir)
     path = root / MANIFEST_FILE
+    if not root.exists():
+        raise ManifestError(f"{root}: the dataset directory does not exist.")
     if not root.is_dir():
-        raise ManifestError(f"{root}: no such dataset directory.")
+        raise ManifestError(f"{root} is a file, not a prepared dataset (a folder made by np-prepare).")
     if not path.is_file():
         entries = scan_shapes(root)
         if not entries:
-            raise ManifestError(f"{root}: not a prepared dataset (no {MANIFEST_FILE} and no shapes).")
+            what = "is an empty folder" if not any(root.iterdir()) else f"has no {MANIFEST_FILE} and no shapes"
+            raise ManifestError(f"{root} {what}: not a prepared dataset (make one with np-prepare ... --out {root}).")
         return entries
     try:
         doc = json.loads(path.read_text())

@@ -21,6 +21,9 @@ DEFAULT_MAX_FACES = 5_000_000
 BYTES_PER_FACE_LIMIT = 400
 
 
+FLAT_NOTE = "flat: no inside"  # the reason np-prepare gives, and np-infer's warning, for such shapes
+
+
 class MeshLoadError(Exception):
     """A mesh file could not be turned into a usable triangle mesh (message names the file)."""
 
@@ -50,7 +53,7 @@ def load_mesh(path: str | os.PathLike, max_faces: int = DEFAULT_MAX_FACES) -> tr
     except Exception as exc:  # trimesh raises many kinds for corrupt files
         if ext == ".gltf" and isinstance(exc, (KeyError, FileNotFoundError)):  # its .bin is missing
             raise MeshLoadError(f"{name}: a file it refers to is missing or unreadable ({_short(exc)}).") from None
-        raise MeshLoadError(f"{name}: could not be parsed as {ext[1:].upper()} ({_short(exc)}).") from None
+        raise MeshLoadError(f"{name}: not a readable {ext[1:].upper()} file: {_diagnose(path, ext)}.") from None
     mesh = _as_single_mesh(loaded, name)
     return validate_mesh(mesh, name, max_faces=max_faces)
 
@@ -80,6 +83,15 @@ def validate_mesh(mesh: trimesh.Trimesh, name: str, max_faces: int = DEFAULT_MAX
     return welded
 
 
+def is_flat(vertices: np.ndarray, tolerance: float = 1e-6) -> bool:
+    """All points in one plane (up to ``tolerance`` of the extent): a surface with no inside."""
+    pts = np.asarray(vertices, dtype=np.float64)
+    if len(pts) < 4:
+        return True
+    spread = np.linalg.svd(pts - pts.mean(axis=0), compute_uv=False)
+    return bool(spread[-1] <= tolerance * spread[0])
+
+
 def _as_single_mesh(loaded: object, name: str) -> trimesh.Trimesh:
     if isinstance(loaded, trimesh.Scene):
         geoms = []
@@ -100,6 +112,63 @@ def _as_single_mesh(loaded: object, name: str) -> trimesh.Trimesh:
         if meshes:
             return trimesh.util.concatenate(meshes)
     raise MeshLoadError(f"{name}: the file contains no triangles.")
+
+
+def _diagnose(path: Path, ext: str) -> str:
+    """What is wrong with a file the parser rejected, in the format's own terms (never the parser's)."""
+    try:
+        head = path.read_bytes()[: 1 << 20]
+    except OSError as exc:
+        return f"it cannot be read ({exc.strerror})"
+    if ext == ".off":
+        return _diagnose_off(head.decode("utf-8", "replace"))
+    if ext == ".ply":
+        return _diagnose_ply(head)
+    return "it is damaged or not in this format"
+
+
+def _diagnose_off(text: str) -> str:
+    rows = [line.split("#")[0].split() for line in text.splitlines()]
+    rows = [r for r in rows if r]
+    if not rows or not rows[0][0].upper().endswith("OFF"):
+        return "it does not start with 'OFF'"
+    counts = rows[0][1:] or (rows[1] if len(rows) > 1 else [])
+    body = rows[1:] if rows[0][1:] else rows[2:]
+    try:
+        n_vertices, n_faces = int(counts[0]), int(counts[1])
+    except (IndexError, ValueError):
+        return "the line after 'OFF' must give the vertex and face counts as whole numbers"
+    for i, row in enumerate(body[:n_vertices]):
+        try:
+            [float(x) for x in row[:3]]
+        except ValueError:
+            return f"vertex {i + 1} has a coordinate that is not a number"
+        if len(row) < 3:
+            return f"vertex {i + 1} has {len(row)} coordinates instead of 3"
+    if len(body) < n_vertices + n_faces:
+        return f"the header promises {n_vertices} vertices and {n_faces} faces but the file ends early (truncated?)"
+    for i, row in enumerate(body[n_vertices:n_vertices + n_faces]):
+        try:
+            idx = [int(x) for x in row]
+        except ValueError:
+            return f"face {i + 1} has an index that is not a whole number"
+        if len(idx) < 4 or len(idx) < 1 + idx[0]:
+            return f"face {i + 1} lists fewer vertices than it says"
+        if any(not 0 <= k < n_vertices for k in idx[1:1 + idx[0]]):
+            return f"face {i + 1} refers to a vertex that does not exist"
+    return "it is damaged or not in this format"
+
+
+def _diagnose_ply(head: bytes) -> str:
+    if not head.startswith(b"ply"):
+        return "it does not start with 'ply'"
+    end = head.find(b"end_header")
+    if end < 0:
+        return "its header never ends (no 'end_header' line)"
+    header = head[:end].decode("ascii", "replace").splitlines()
+    if not any(line.startswith("format ") for line in header):
+        return "its header has no 'format' line"
+    return "its data does not match what its header declares (truncated or damaged?)"
 
 
 def _short(exc: BaseException) -> str:

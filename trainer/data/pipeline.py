@@ -9,10 +9,15 @@ import numpy as np
 import trimesh
 
 from trainer.data.inside import INSIDE_THRESHOLD, orient_outward, robust_winding_numbers
+from trainer.data.mesh_io import FLAT_NOTE
 from trainer.data.normalize import compute_normalization
 from trainer.data.prepared import VOXEL_RESOLUTION, PreparedShape, save_prepared
 from trainer.data.sampling import (DEFAULT_PADDING, NEAR_SURFACE_SIGMAS, sample_near_surface,
                                    sample_surface, sample_uniform_box)
+
+
+class NoInsideError(ValueError):
+    """The surface encloses no volume (flat, a single triangle): every volume sample would be outside."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,8 @@ def sample_normalised(normalised: trimesh.Trimesh, options: PrepareOptions, rng:
         queries.append(voxel_centres())
     inside = np.abs(robust_winding_numbers(normalised, np.concatenate(queries, axis=0))) > INSIDE_THRESHOLD
     occupancy = inside[: len(volume)]
+    if not occupancy.any():  # training on it would pin the coverage loss: refuse, say why
+        raise NoInsideError(f"{FLAT_NOTE} (the surface encloses no volume, e.g. all vertices in one plane)")
     voxels = inside[len(volume):].reshape((VOXEL_RESOLUTION,) * 3) if options.voxels else None
     return Samples(points, normals, face, labels, volume, occupancy, len(uniform), voxels)
 

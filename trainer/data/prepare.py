@@ -2,24 +2,31 @@
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
 import os
+import signal
 import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
-from trainer.data.manifest import (DEFAULT_FRACTIONS, ManifestError, SPLITS, assign_split,
+from trainer.data.manifest import (DEFAULT_FRACTIONS, MANIFEST_FILE, ManifestError, SPLITS, assign_split,
                                    read_splits_file, reindex)
 from trainer.data.mesh_io import DEFAULT_MAX_FACES, MeshLoadError, load_mesh
-from trainer.data.pipeline import PrepareOptions, prepare_mesh
+from trainer.data.pipeline import NoInsideError, PrepareOptions, prepare_mesh
 from trainer.data.prepared import INCOMPLETE_DIR, is_prepared_shape_dir, shape_dir_for
 from trainer.data.sources import Job, SourceError, discover, in_shard, synthetic_jobs
 from trainer.data.synthetic import FAMILIES
+from trainer.fsutil import unwritable_reason
+from trainer.interrupts import EXIT_INTERRUPTED, abort_on_repeat, exit_interrupted, sigterm_as_interrupt
+from trainer.processes import kill_processes, pid_alive, safe_context, stop_processes
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE = 0, 1, 2
+RESUME_HINT = "finished shapes are kept; run the same command again to resume (they are skipped)"
+ABORT_NOTE = "manifest not updated: run `np-prepare --reindex --out DIR`, then the same command to resume"
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,8 @@ def run_task(task: Task) -> Outcome:
                          out_dir=task.out_dir, options=task.options, source=str(job.path))
     except MeshLoadError as exc:
         return Outcome(job, False, str(exc), time.perf_counter() - t0)
+    except NoInsideError as exc:
+        return Outcome(job, False, f"{job.source}: {exc}.", time.perf_counter() - t0)
     except MemoryError:
         return Outcome(job, False, f"{job.source}: ran out of memory.", time.perf_counter() - t0)
     except OSError as exc:
@@ -73,9 +82,33 @@ def run_task(task: Task) -> Outcome:
 def _init_worker() -> None:
     # Workers share the machine: one thread each for the numeric libraries.
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    # A terminal's Ctrl-C reaches the whole process group: the parent alone decides what
+    # stops (it terminates the workers), so a worker never dies half-way through a reply.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def run_tasks(tasks: list[Task], workers: int, progress: bool = True):
+def _worker_processes(pool: ProcessPoolExecutor) -> list:
+    # The executor keeps its workers in ``_processes`` (pid -> Process); there is no public accessor.
+    return list((getattr(pool, "_processes", None) or {}).values())
+
+
+@contextmanager
+def _worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """A process pool that, when left by an exception (Ctrl-C, SIGTERM, a closed generator),
+    terminates its workers instead of waiting for them: a stuck worker must never keep us alive."""
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=safe_context(), initializer=_init_worker)
+    try:
+        yield pool
+    except BaseException:
+        procs = _worker_processes(pool)
+        with abort_on_repeat("np-prepare", lambda: kill_processes(procs), ABORT_NOTE):
+            pool.shutdown(wait=False, cancel_futures=True)
+            stop_processes(procs)
+        raise
+    pool.shutdown(wait=True)
+
+
+def run_tasks(tasks: list[Task], workers: int, progress: bool = True) -> Iterator[Outcome]:
     """Yield an ``Outcome`` per task, in completion order, surviving crashed workers."""
     from tqdm import tqdm
     bar = tqdm(total=len(tasks), unit="shape", disable=None if progress else True, file=sys.stderr,
@@ -88,10 +121,9 @@ def run_tasks(tasks: list[Task], workers: int, progress: bool = True):
                 yield out
             return
         pending = list(reversed(tasks))
-        ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
         while pending:
             crashed: list[Task] = []
-            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker) as pool:
+            with _worker_pool(workers) as pool:
                 running: dict = {}
                 while (pending or running) and not crashed:
                     while pending and len(running) < 2 * workers:
@@ -119,7 +151,7 @@ def run_tasks(tasks: list[Task], workers: int, progress: bool = True):
             # A worker died (segfault, OOM kill): retry those tasks one by one in isolation
             # so that only the culprit is reported.
             for t in crashed:
-                with ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=_init_worker) as solo:
+                with _worker_pool(1) as solo:
                     try:
                         out = solo.submit(run_task, t).result()
                     except BrokenProcessPool:
@@ -160,7 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Examples:\n  np-prepare meshes/ --out data/mine\n"
                "  np-prepare ShapeNetCore.v2/03001627 --out data/chairs --shard 0/4\n"
                "  np-prepare --synthetic humanoid --count 500 --seed 0 --out data/humans\n"
-               "Exit status: 0 all shapes done, 1 some shapes failed (see failures.txt), 2 bad usage.",
+               "Exit status: 0 all shapes done, 1 some shapes failed (see failures.txt), 2 bad usage,\n"
+               "130 interrupted (Ctrl-C or SIGTERM: finished shapes are kept and listed; run again to resume).",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("inputs", nargs="*", metavar="INPUT",
                    help="mesh files (OBJ, PLY, STL, OFF, GLB, GLTF) or folders (any tree of meshes, "
@@ -204,15 +237,27 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return _main(parser, args)
+        with sigterm_as_interrupt():  # `kill` stops as cleanly as Ctrl-C
+            return _main(parser, args)
     except KeyboardInterrupt:
-        if args.out is not None and args.out.is_dir():
+        code = _interrupted(args.out)
+        if argv is None:  # the command itself (not a caller in Python): leave at once
+            exit_interrupted()
+        return code
+
+
+def _interrupted(out_dir: Path | None) -> int:
+    """After Ctrl-C / SIGTERM (workers already stopped): list what is complete, say how to resume."""
+    listed = ""
+    with abort_on_repeat("np-prepare", note=ABORT_NOTE):
+        if out_dir is not None and out_dir.is_dir():
             try:
-                reindex(args.out)  # the manifest lists what did finish
-            except (OSError, KeyboardInterrupt):
+                _clean_incomplete(out_dir)  # the stopped workers' half-written shapes
+                listed = f" {out_dir / MANIFEST_FILE} lists {len(reindex(out_dir))} shapes;"
+            except OSError:
                 pass
-        print("np-prepare: interrupted; finished shapes are kept, run again to resume.", file=sys.stderr)
-        return 130
+    print(f"np-prepare: interrupted;{listed} {RESUME_HINT}.", file=sys.stderr)
+    return EXIT_INTERRUPTED
 
 
 def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
@@ -262,11 +307,11 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         except (OSError, ManifestError) as exc:
             return usage(str(exc) if isinstance(exc, ManifestError) else f"{args.splits_file}: {exc.strerror}.")
 
+    reason = unwritable_reason(out_dir)
+    if reason is not None:
+        return usage(f"cannot write to {out_dir}: {reason}.")
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        probe = out_dir / f".write-test.{os.getpid()}"
-        probe.write_text("")
-        probe.unlink()
     except OSError as exc:
         return usage(f"cannot write to {out_dir} ({exc.strerror or exc}).")
     _clean_incomplete(out_dir)
@@ -294,10 +339,7 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     elapsed = time.perf_counter() - t0
 
     entries = reindex(out_dir)
-    try:
-        (out_dir / INCOMPLETE_DIR).rmdir()  # only succeeds when nothing is left in it
-    except OSError:
-        pass
+    _clean_incomplete(out_dir)
     suffix = "" if shard_n == 1 else f".shard-{shard_i}-of-{shard_n}"
     report = out_dir / f"failures{suffix}.txt"
     if failures:
@@ -329,18 +371,12 @@ def _clean_incomplete(out_dir: Path) -> None:
     for entry in tmp_root.iterdir():
         parts = entry.name.split(".")
         pid = int(parts[-2]) if len(parts) >= 3 and parts[-2].isdigit() else None
-        if pid is None or not _alive(pid):
+        if pid is None or not pid_alive(pid):
             shutil.rmtree(entry, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        tmp_root.rmdir()  # only succeeds when nothing is left in it
+    except OSError:
+        pass
 
 
 if __name__ == "__main__":

@@ -39,35 +39,72 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _preflight(args: argparse.Namespace) -> str | None:
+    """What stops the evaluation before it starts (checked before the work, not after it)."""
+    from ..data.manifest import ManifestError, read_manifest
+    from ..fsutil import unwritable_reason
+
+    from ..data.prepared import is_prepared_shape_dir
+    if is_prepared_shape_dir(Path(args.dataset)):
+        entries = None  # one prepared shape: evaluated whatever its split
+    else:
+        try:
+            entries = read_manifest(args.dataset)
+        except ManifestError as exc:
+            return str(exc)
+    if entries is not None and not any(e.split == args.split for e in entries):
+        have = ", ".join(sorted({e.split for e in entries})) or "none"
+        return f"{args.dataset} has no shapes in split '{args.split}' (its splits: {have}); choose one with --split"
+    if args.out:
+        out = Path(args.out)
+        if out.is_dir():
+            return f"--out {out} is a folder; give a file name such as {out / 'eval.json'}"
+        reason = unwritable_reason(out.parent)
+        if reason is not None:
+            return f"cannot write --out {out}: {reason}"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    problem = _preflight(args)
+    if problem is not None:
+        print(f"np-eval: error: {problem}", file=sys.stderr)
+        return 2
+
     import torch
 
     from ..checkpoint import CheckpointError, load
     from ..config import ConfigError
+    from ..interrupts import EXIT_INTERRUPTED, sigterm_as_interrupt
     from ..training.distributed import pick_device
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    if not Path(args.dataset).is_dir():
-        print(f"np-eval: error: dataset directory {args.dataset} does not exist", file=sys.stderr)
-        return 2
     try:
-        device = pick_device(args.device)
-        model, cfg = load(args.checkpoint, config=args.config, map_location=device)
-        settings = EvalSettings(n_points=args.n_points, mesh_resolution=args.mesh_resolution, seed=args.seed)
-        report = evaluate(model, cfg, args.dataset, args.split, settings, args.max_shapes,
-                          progress=not args.no_progress, checkpoint_name=str(args.checkpoint))
+        with sigterm_as_interrupt():
+            device = pick_device(args.device)
+            model, cfg = load(args.checkpoint, config=args.config, map_location=device)
+            settings = EvalSettings(n_points=args.n_points, mesh_resolution=args.mesh_resolution, seed=args.seed)
+            report = evaluate(model, cfg, args.dataset, args.split, settings, args.max_shapes,
+                              progress=not args.no_progress, checkpoint_name=str(args.checkpoint))
     except (CheckpointError, ConfigError, RuntimeError, ValueError, OSError) as exc:
         print(f"np-eval: error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("np-eval: interrupted; nothing written (an evaluation is short: run it again).", file=sys.stderr)
+        return EXIT_INTERRUPTED
     print(format_table(report))
     if args.out:
         out = Path(args.out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(f".{out.name}.tmp")
-        tmp.write_text(json.dumps(report.to_json(), indent=2))
-        os.replace(tmp, out)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            tmp = out.with_name(f".{out.name}.tmp")
+            tmp.write_text(json.dumps(report.to_json(), indent=2))
+            os.replace(tmp, out)
+        except OSError as exc:
+            print(f"np-eval: error: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
         print(f"wrote {out}")
     return 0
 

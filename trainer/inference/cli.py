@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..data.mesh_io import FLAT_NOTE
 from ..export import (
     FORMATS,
     ExportError,
@@ -29,8 +30,10 @@ from ..export import (
     union_parts,
     write_files,
 )
-from ..export.parts import safe_name, unique_names
+from ..fsutil import unwritable_reason
+from ..interrupts import EXIT_INTERRUPTED, abort_on_repeat, exit_interrupted, sigterm_as_interrupt
 from ..palette import part_colour
+from .outputs import OutputsManifest, output_names, remove_stale_outputs
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_FATAL = 0, 1, 2
 
@@ -48,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "each shape's part meshes and their watertight union.",
         epilog="Each shape gets a folder OUT/<shape name>/ with part_<k>.<fmt> (or one "
                "parts.<fmt> scene for glb/gltf) and union.<fmt>. Exit status: 0 all shapes "
-               "done, 1 some shapes failed (listed at the end), 2 nothing could run.",
+               "done, 1 some shapes failed (listed at the end), 2 nothing could run, 130 "
+               "interrupted (finished shapes kept). OUT/np-infer.json maps each input to its folder.",
     )
     p.add_argument("checkpoint", metavar="CHECKPOINT", help="model checkpoint (ours, or a published state dict with its YAML)")
     p.add_argument("inputs", nargs="+", metavar="INPUT",
@@ -73,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also save a reopenable assembly folder (assembly.npasm) per shape")
     p.add_argument("--split", default=None, help="for prepared datasets: only shapes of this split")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
+    p.add_argument("--skip-done", action="store_true",
+                   help="skip inputs whose folder OUT/np-infer.json lists as complete (resume an interrupted run)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 
@@ -104,6 +110,8 @@ def process_shape(predictor, ref, folder: Path, args: argparse.Namespace) -> Sha
     fmt = args.format
     per_part = args.layout == "per-part" or (args.layout == "auto" and fmt not in ("glb", "gltf"))
     shape = load_shape(ref.path)
+    if shape.flat:
+        result.warnings.append(f"{FLAT_NOTE}; decomposed from its surface points, volume metrics are unavailable")
     prediction = predictor.predict(shape, args.resolution)
     to_out = _frame_transform(shape, args.frame)
     parts = [ExportPart(f"part_{k}", v, f, part_colour(k), to_out)
@@ -144,6 +152,8 @@ def process_shape(predictor, ref, folder: Path, args: argparse.Namespace) -> Sha
                     "translation": [float(x) for x in np.asarray(norm.translation)]}},
             )
             result.files.append(save_assembly(saved, folder / "assembly.npasm", overwrite=args.overwrite))
+        if args.overwrite:  # an earlier run with another --layout / --format leaves nothing beside
+            remove_stale_outputs(folder, result.files)
     except OSError as exc:
         raise ExportError(f"Cannot create {folder}: {exc.strerror or exc}.") from exc
     finally:
@@ -156,7 +166,7 @@ def _message(exc: BaseException) -> str:
     if isinstance(exc, ExportExistsError):
         return f"{exc.paths[0]} already exists (use --overwrite to replace it)."
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    known = ("ShapeLoadError", "ExportError", "AssemblyFileError", "MeshLoadError")
+    known = ("ShapeLoadError", "ExportError", "AssemblyFileError", "MeshLoadError", "CheckpointError", "ConfigError")
     if type(exc).__name__ in known or isinstance(exc, ExportError):
         return text
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
@@ -164,7 +174,7 @@ def _message(exc: BaseException) -> str:
 
 def output_folders(refs) -> list[str]:
     """The folder name under OUT of each shape (np-infer and np-fit name outputs alike)."""
-    return unique_names([safe_name(r.name, "shape") for r in refs])
+    return output_names(refs)
 
 
 def _collect_inputs(inputs: list[str], split: str | None, failures: list[tuple[str, str]]):
@@ -181,17 +191,29 @@ def _collect_inputs(inputs: list[str], split: str | None, failures: list[tuple[s
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if not 0 <= args.resolution <= 6:
-        print("np-infer: error: --resolution must be between 0 and 6.", file=sys.stderr)
-        return EXIT_FATAL
     try:
-        args.out.mkdir(parents=True, exist_ok=True)
-        if not args.out.is_dir():
-            raise NotADirectoryError
-    except OSError as exc:
-        reason = exc.strerror.lower() if exc.strerror else "it is not a folder"
-        print(f"np-infer: error: cannot use {args.out} as the output folder: {reason}.", file=sys.stderr)
-        return EXIT_FATAL
+        with sigterm_as_interrupt():  # `kill` stops as cleanly as Ctrl-C
+            code = _main(args)
+    except KeyboardInterrupt:  # before any shape started: nothing to keep
+        print("np-infer: interrupted; nothing was written.", file=sys.stderr)
+        code = EXIT_INTERRUPTED
+    if code == EXIT_INTERRUPTED and argv is None:  # the command itself (not a caller in Python): leave at once
+        exit_interrupted()
+    return code
+
+
+def _fatal(text: str) -> int:
+    print(f"np-infer: error: {text}", file=sys.stderr)
+    return EXIT_FATAL
+
+
+def _main(args: argparse.Namespace) -> int:
+    if not 0 <= args.resolution <= 6:
+        return _fatal("--resolution must be between 0 and 6.")
+    # Everything that can stop the run is checked before the model runs and before --out exists.
+    reason = unwritable_reason(args.out) if not args.out.exists() or args.out.is_dir() else "it is a file"
+    if reason is not None:
+        return _fatal(f"cannot use {args.out} as the output folder: {reason}.")
 
     failures: list[tuple[str, str]] = []
     refs = _collect_inputs(args.inputs, args.split, failures)
@@ -204,46 +226,73 @@ def main(argv: list[str] | None = None) -> int:
     try:
         predictor = Predictor(args.checkpoint, config=args.config, device=args.device)
     except (CheckpointError, ConfigError, ValueError, OSError) as exc:
-        print(f"np-infer: error: {_message(exc)}", file=sys.stderr)
-        return EXIT_FATAL
+        return _fatal(_message(exc))
     except Exception as exc:  # noqa: BLE001 - e.g. a CUDA driver error: one line, no traceback
-        print(f"np-infer: error: cannot load {args.checkpoint}: {_message(exc)}", file=sys.stderr)
-        return EXIT_FATAL
+        return _fatal(f"cannot load {args.checkpoint}: {_message(exc)}")
     if predictor.device_note:
         print(f"np-infer: {predictor.device_note}", file=sys.stderr)
+    if not refs:  # every input failed: nothing to write, so no output folder either
+        print(f"np-infer: 0 of {n_total} shape(s) written.")
+        _report_failures(failures)
+        return EXIT_SOME_FAILED
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return _fatal(f"cannot use {args.out} as the output folder: {(exc.strerror or str(exc)).lower()}.")
 
     from tqdm import tqdm
 
-    folders = output_folders(refs)
+    run = OutputsManifest(args.out, str(Path(args.checkpoint).resolve()))
     warnings: list[tuple[str, str]] = []
-    done = 0
+    done = skipped = 0
+    interrupted = False
     start = time.perf_counter()
-    bar = tqdm(list(zip(refs, folders)), desc="np-infer", unit="shape", disable=args.quiet,
+    bar = tqdm(list(zip(refs, output_folders(refs))), desc="np-infer", unit="shape", disable=args.quiet,
                file=sys.stderr, dynamic_ncols=True)
-    for ref, name in bar:
-        bar.set_postfix_str(name, refresh=False)
-        try:
-            result = process_shape(predictor, ref, args.out / name, args)
-        except KeyboardInterrupt:
-            raise
-        except Exception as exc:  # noqa: BLE001 - one bad shape must not stop the batch
-            failures.append((ref.path, _message(exc)))
-            continue
-        done += 1
-        warnings += [(ref.path, w) for w in result.warnings]
-    bar.close()
+    try:
+        for ref, name in bar:
+            bar.set_postfix_str(name, refresh=False)
+            if args.skip_done and not args.overwrite and run.complete(ref.path, name):
+                skipped += 1
+                continue
+            try:
+                result = process_shape(predictor, ref, args.out / name, args)
+            except KeyboardInterrupt:
+                raise
+            except Exception as exc:  # noqa: BLE001 - one bad shape must not stop the batch
+                failures.append((ref.path, _message(exc)))
+                continue
+            done += 1
+            run.add(ref.path, name, result.files)
+            warnings += [(ref.path, w) for w in result.warnings]
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        bar.close()
+        with abort_on_repeat("np-infer", note=f"{run.path} may not list the last shapes"):
+            run.write()
     elapsed = time.perf_counter() - start
 
     rate = done / elapsed if elapsed > 0 else 0.0
-    print(f"np-infer: {done} of {n_total} shape(s) written to {args.out} on {predictor.device} in {elapsed:.1f} s ({rate:.2f} shapes/s).")
+    already = f", {skipped} skipped (already done)" if skipped else ""
+    print(f"np-infer: {done} of {n_total} shape(s) written to {args.out}{already} on {predictor.device} in "
+          f"{elapsed:.1f} s ({rate:.2f} shapes/s); {run.path.name} maps each input to its folder.")
     for path, text in warnings:
         print(f"  warning: {path}: {text}", file=sys.stderr)
+    if interrupted:
+        print(f"np-infer: interrupted; the {done} finished shape(s) are complete and kept, the rest were not "
+              "started: run the same command with --skip-done to do only the rest.", file=sys.stderr)
+        return EXIT_INTERRUPTED
     if failures:
-        print(f"np-infer: {len(failures)} input(s) failed:", file=sys.stderr)
-        for path, text in failures:
-            print(f"  {text}" if str(path) in text else f"  {path}: {text}", file=sys.stderr)
+        _report_failures(failures)
         return EXIT_SOME_FAILED
     return EXIT_OK
+
+
+def _report_failures(failures: list[tuple[str, str]]) -> None:
+    print(f"np-infer: {len(failures)} input(s) failed:", file=sys.stderr)
+    for path, text in failures:
+        print(f"  {text}" if str(path) in text else f"  {path}: {text}", file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..data.mesh_io import is_flat
 from ..data.normalize import Normalization, compute_normalization
 
 POINT_EXTENSIONS = (".xyz", ".npy", ".ply")    # .ply may hold a mesh or a point cloud
@@ -36,6 +37,7 @@ class ShapeInput:
     faces: np.ndarray | None = None     # (T, 3) int64
     ground_truth: Any | None = None     # the prepared record (trainer.data.load_prepared)
     image: np.ndarray | None = None     # (H, W, 3) uint8 view, when the prepared shape has one
+    flat: bool = False                  # all points in one plane: no inside, so no volume metrics
 
     @property
     def part_labels(self) -> np.ndarray | None:
@@ -164,7 +166,7 @@ def _from_mesh(path: Path, category: str, n_points: int, seed: int) -> ShapeInpu
     return ShapeInput(name=path.stem, category=category, source=str(path), kind="mesh",
                       points=points.astype(np.float32), normals=normals.astype(np.float32),
                       normalization=norm, vertices=np.asarray(mesh.vertices, np.float32),
-                      faces=np.asarray(mesh.faces, np.int64))
+                      faces=np.asarray(mesh.faces, np.int64), flat=is_flat(mesh.vertices))
 
 
 def _ply_is_point_cloud(path: Path) -> bool:
@@ -221,4 +223,5 @@ def _from_points(path: Path, pts: np.ndarray, category: str, n_points: int, seed
     if len(pts) > n_points:
         pts = pts[np.random.default_rng(seed).choice(len(pts), n_points, replace=False)]
     return ShapeInput(name=path.stem, category=category, source=str(path), kind="points",
-                      points=norm.apply(pts).astype(np.float32), normals=None, normalization=norm)
+                      points=norm.apply(pts).astype(np.float32), normals=None, normalization=norm,
+                      flat=is_flat(pts))

@@ -23,6 +23,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from .. import checkpoint
 from ..config import load_config, save_config
+from ..processes import safe_context
 from ..published_keys import check_training_config
 from . import distributed as D
 from . import rng
@@ -171,8 +172,8 @@ def train(config: Mapping[str, Any] | str | Path, options: TrainOptions, dataset
         resume_from = _resume_path(options)
         state = None
         if resume_from is not None:
-            state = checkpoint.read(resume_from, map_location="cpu")
-            model.load_state_dict(state["model"])
+            state = checkpoint.read_training_state(resume_from, map_location="cpu")
+            checkpoint.load_weights(model, state.get("model"), resume_from, "the config of this run")
             optimizer.load_state_dict(state["optimizer"])
             if "scaler" in state and state["scaler"]:
                 scaler.load_state_dict(state["scaler"])
@@ -184,6 +185,7 @@ def train(config: Mapping[str, Any] | str | Path, options: TrainOptions, dataset
             dataset = build_dataset(cfg, cfg["training"].get("splits", ["train", "val"]), seed=s.seed)
         stream = BatchIndexStream(len(dataset), s.batch_size, info.rank, info.world_size, s.seed, start_batch=step)
         loader = DataLoader(PassIndexed(dataset), batch_sampler=stream, collate_fn=collate, num_workers=s.num_workers,
+                            multiprocessing_context=safe_context() if s.num_workers > 0 else None,  # never fork
                             generator=torch.Generator().manual_seed(s.seed),  # keeps the global RNG untouched
                             pin_memory=info.device.type == "cuda")
         ddp = DistributedDataParallel(model, device_ids=[info.device] if info.device.type == "cuda" else None) \
