@@ -55,6 +55,8 @@ class FitOptions:
     surface_points: int | None = None  # per step (None: data.n_points_on_mesh)
     log_every: int = 10             # steps between history rows (and progress callbacks)
     iou_every: float = 2.0          # seconds between running IoU estimates (each costs about one step)
+    config: dict | None = None      # scratch only: the config of the model to fit (any network.type, built by
+                                    # trainer.model.registry.build_model); None: the start model's architecture
 
 
 RECIPE_LR = {"refine": 1e-3, "scratch": 3e-3}
@@ -121,6 +123,7 @@ def _initial_model(options: FitOptions, model) -> torch.nn.Module:
     """A private copy to optimise: the loaded model (refine) or a fresh one of the same
     architecture with ``primitives`` parts (scratch)."""
     from ..model import NeuralParts
+    from ..model.registry import build_model
     if options.mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {options.mode!r}")
     base = _load_model(model)
@@ -128,10 +131,10 @@ def _initial_model(options: FitOptions, model) -> torch.nn.Module:
         return base
     if options.primitives < 1:
         raise ValueError(f"primitives must be at least 1, got {options.primitives}")
-    cfg = copy.deepcopy(base.config)
+    cfg = copy.deepcopy(options.config if options.config is not None else base.config)
     cfg["network"]["n_primitives"] = int(options.primitives)
     torch.manual_seed(options.seed)
-    return NeuralParts.from_config(cfg)
+    return build_model(cfg) if options.config is not None else NeuralParts.from_config(cfg)
 
 
 def _last_linear(module: torch.nn.Module) -> torch.nn.Linear:
@@ -147,11 +150,21 @@ def trainable_parameters(model: torch.nn.Module, trainable: str) -> tuple[list, 
     if trainable not in ("features", "all"):
         raise ValueError(f"trainable must be 'features' or 'all', got {trainable!r}")
     features = [_last_linear(model.feature_extractor).bias, model.primitive_embedding]
-    flow = list(model.invertible_network.parameters()) if trainable == "all" else []
+    flow = _primitive_networks(model) if trainable == "all" else []
     chosen = {id(p) for p in features + flow}
     for p in model.parameters():
         p.requires_grad_(id(p) in chosen)
     return features, flow
+
+
+def _primitive_networks(model: torch.nn.Module) -> list:
+    """What maps the features to primitives: the flow, or a flow-less type's heads (everything
+    outside the encoder and the embeddings)."""
+    flow = getattr(model, "invertible_network", None)
+    if flow is not None:
+        return list(flow.parameters())
+    encoder = {id(p) for p in model.feature_extractor.parameters()} | {id(model.primitive_embedding)}
+    return [p for p in model.parameters() if id(p) not in encoder]
 
 
 def _lr_at(progress: float, options: FitOptions, lr: float) -> float:
