@@ -4,7 +4,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from trainer.fitting import FitShape
 from trainer.inference import Prediction, Predictor, ShapeInput
+from trainer.metrics import iou
 
 from ..session import input_distance
 
@@ -39,15 +41,17 @@ class PaneResult:
 
 
 def pane_metrics(predictor: Predictor, prediction: Prediction, shape: ShapeInput,
-                 fit_iou: float | None = None) -> dict[str, float]:
-    """IoU and Chamfer-L1: the evaluation code's scores for a shape with ground truth; otherwise
-    the fit's IoU estimate (when there is one) and the Chamfer-L1 to the input's surface samples."""
+                 samples: FitShape | None = None) -> dict[str, float]:
+    """IoU and Chamfer-L1: the evaluation code's scores for a shape with ground truth; for a mesh,
+    the IoU on the uniform inside/outside samples a fit measures (``samples``, from
+    ``trainer.fitting.prepare_shape``) and the Chamfer-L1 to the input's surface samples."""
     out: dict[str, float] = {}
     if shape.ground_truth is not None:
         out.update(predictor.evaluate(prediction, shape))
     else:
-        if fit_iou is not None:
-            out["IoU"] = float(fit_iou)
+        if samples is not None:
+            points, occupancy = samples.uniform
+            out["IoU"] = iou(predictor.implicit(prediction, points).min(1) < 0, occupancy)
         distance = input_distance(predictor, prediction, shape)
         if distance is not None:
             out["Chamfer-L1"] = distance

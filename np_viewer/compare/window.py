@@ -11,6 +11,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QMainWindow, QSpinBox, QToolBar, QVBoxLayout, QWidget
 from pyvistaqt import QtInteractor
 
+from trainer.fitting import FitShape, prepare_shape
 from trainer.inference import Predictor, ShapeInput
 from trainer.palette import part_colour
 
@@ -149,7 +150,8 @@ class CompareWindow(QMainWindow):
             predictor = Predictor(path, device=device)
             shape = self.jobs.shape(shape_path)
             prediction, _ = self.jobs.prediction(predictor, shape_path, resolution)
-            return PaneResult(path.stem, predictor, prediction, pane_metrics(predictor, prediction, shape),
+            metrics = pane_metrics(predictor, prediction, shape, self._samples(shape))
+            return PaneResult(path.stem, predictor, prediction, metrics,
                               float(prediction.timing.get("total", 0.0)))
 
         self._submit(i, job, "model", f"Compare: {path.name}")
@@ -166,14 +168,27 @@ class CompareWindow(QMainWindow):
                 ctx.report(f"Fit all: {label}, step {p.step}", None)
 
             ctx.report(f"Fit all: {label}…", None)
-            result = predictor.fit(shape, options, on_progress=progress, should_stop=lambda: ctx.cancelled)
+            samples = self._samples(shape)
+            result = predictor.fit(samples, options, on_progress=progress, should_stop=lambda: ctx.cancelled)
             ctx.check()
             fitted = Predictor(result.model, device=device)
             prediction = fitted.predict(shape, resolution)
-            return PaneResult(f"{label} (fit)", fitted, prediction,
-                              pane_metrics(fitted, prediction, shape, result.iou_after), result.elapsed, "fit")
+            return PaneResult(f"{label} (fit)", fitted, prediction, pane_metrics(fitted, prediction, shape, samples),
+                              result.elapsed, "fit")
 
         self._submit(i, job, "fit", f"Fit all: {label}", cancellable=True)
+
+    def _samples(self, shape: ShapeInput) -> FitShape | None:
+        """The shape's inside/outside samples (prepared once per shape, in the service's shape
+        cache): what every pane's IoU and every fit use. None for point clouds."""
+        if shape.vertices is None:
+            return None
+        key = f"{self.shape_path}#fit-samples"
+        samples = self.jobs.shapes.get(key)
+        if samples is None:
+            samples = prepare_shape(shape)
+            self.jobs.shapes.put(key, samples)
+        return samples
 
     def _submit(self, i: int, job, lane: str, title: str, cancellable: bool = False) -> None:  # noqa: ANN001
         def failed(exc: BaseException, tb: str) -> None:
