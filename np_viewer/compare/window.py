@@ -99,6 +99,8 @@ class CompareWindow(QMainWindow):
             self.error.emit("Fit all", "Open a model and a shape first.")
             return
         seconds = float(self.seconds_box.value()) if seconds is None and steps is None else seconds
+        if seconds is not None:
+            self.seconds_box.setValue(max(1, round(seconds)))     # the budget on screen is the one used
         try:
             options = [arm_options(arm, predictor.config, seconds, steps, self.device) for arm in ARMS]
         except (ValueError, OSError) as exc:
