@@ -145,3 +145,12 @@ def test_compare_cli_names_bad_arguments(tmp_path, three_checkpoints, shape_dir)
                    "--screenshot", str(tmp_path / "x.png"))
     assert r.returncode == 2 and str(missing) in r.stderr
     assert not (tmp_path / "x.png").exists()
+
+
+def test_closing_the_main_window_closes_its_compare_window(qtbot, make_window, three_checkpoints):
+    from np_viewer.compare.link import open_compare_for
+    window, doc, session = make_window()
+    compare = open_compare_for(window, [str(p) for p in three_checkpoints[:2]])
+    qtbot.waitUntil(lambda: compare.ready, timeout=60000)
+    window.close()
+    assert compare._closed and compare.plotter._closed and not compare.isVisible()
