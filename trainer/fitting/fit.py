@@ -1,13 +1,13 @@
 """Fit a decomposition to one shape with the training objective (``trainer.training.objective``).
 
 A fit is training on a one-shape dataset with the encoder input held fixed (the exact input
-``Predictor`` builds for the shape), so the fitted model is an ordinary NeuralParts model:
+``Predictor`` builds for the shape), so the fitted model is an ordinary model of its type:
 saved with ``trainer.checkpoint`` it gives the fitted parts in ``np-infer``, ``np-eval`` and
 the viewer. The encoder's weights stay as they are; what is optimised is
 
 - the shape's encoder output, as the bias of the encoder's last Linear (a constant shift
   of the features, which is exactly a per-shape latent code baked into the checkpoint),
-- the primitive embeddings, and, with ``FitOptions.trainable = "all"``, the flow
+- the primitive embeddings, and, with ``FitOptions.trainable = "all"``, the primitive type's own parameters (the flow)
   (a per-shape copy: the fit works on a copy of the model).
 
 ``refine`` starts from a loaded model, so primitive k starts where the model puts it and
@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from ..metrics import iou as iou_score
+from ..model.registry import build_model
 from .shape import FitShape, prepare_shape
 
 DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "assets" / "models" / "default.pt"
@@ -122,8 +123,6 @@ def _load_model(model: torch.nn.Module | str | os.PathLike | None) -> torch.nn.M
 def _initial_model(options: FitOptions, model) -> torch.nn.Module:
     """A private copy to optimise: the loaded model (refine) or a fresh one of the same
     architecture with ``primitives`` parts (scratch)."""
-    from ..model import NeuralParts
-    from ..model.registry import build_model
     if options.mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {options.mode!r}")
     base = _load_model(model)
@@ -134,7 +133,7 @@ def _initial_model(options: FitOptions, model) -> torch.nn.Module:
     cfg = copy.deepcopy(options.config if options.config is not None else base.config)
     cfg["network"]["n_primitives"] = int(options.primitives)
     torch.manual_seed(options.seed)
-    return build_model(cfg) if options.config is not None else NeuralParts.from_config(cfg)
+    return build_model(cfg)
 
 
 def _last_linear(module: torch.nn.Module) -> torch.nn.Linear:
@@ -150,21 +149,13 @@ def trainable_parameters(model: torch.nn.Module, trainable: str) -> tuple[list, 
     if trainable not in ("features", "all"):
         raise ValueError(f"trainable must be 'features' or 'all', got {trainable!r}")
     features = [_last_linear(model.feature_extractor).bias, model.primitive_embedding]
-    flow = _primitive_networks(model) if trainable == "all" else []
+    encoder = {id(p) for p in model.feature_extractor.parameters()} | {id(model.primitive_embedding)}
+    # the primitive type's own parameters (the flow, or an analytic type's pose/size heads)
+    flow = [p for p in model.parameters() if id(p) not in encoder] if trainable == "all" else []
     chosen = {id(p) for p in features + flow}
     for p in model.parameters():
         p.requires_grad_(id(p) in chosen)
     return features, flow
-
-
-def _primitive_networks(model: torch.nn.Module) -> list:
-    """What maps the features to primitives: the flow, or a flow-less type's heads (everything
-    outside the encoder and the embeddings)."""
-    flow = getattr(model, "invertible_network", None)
-    if flow is not None:
-        return list(flow.parameters())
-    encoder = {id(p) for p in model.feature_extractor.parameters()} | {id(model.primitive_embedding)}
-    return [p for p in model.parameters() if id(p) not in encoder]
 
 
 def _lr_at(progress: float, options: FitOptions, lr: float) -> float:

@@ -5,7 +5,7 @@ prediction and target dicts gives ``(total, {name: unweighted value})``.
 
 Prediction dict keys (see ``trainer.training.predictions``):
 ``y_prim`` (B,S,M,3), ``on_surface`` (B,S,M) bool, ``phi_volume`` (B,V,M),
-``phi_surface`` (B,N,M). Target dict keys: ``surface_points`` (B,N,3, requires_grad for
+``phi_surface`` (B,N,M), ``phi_surface_owner`` (B,N) and ``surface_owner`` (B,N). Target dict keys: ``surface_points`` (B,N,3, requires_grad for
 the normal loss), ``surface_normals`` (B,N,3), ``volume_points`` (B,V,3),
 ``occupancy`` (B,V) in {0,1}, ``volume_weights`` (B,V).
 """
@@ -18,7 +18,7 @@ import torch
 
 from .chamfer import chamfer_terms, chamfer_terms_naive, true_chamfer_loss
 from .nearest import nearest_distances, nearest_indices
-from .normals import normal_consistency_loss, predicted_normals
+from .normals import normal_consistency_loss, owner_phi, predicted_normals
 from .occupancy import implicit_surface_loss, min_points_loss, non_overlapping_regularizer
 
 LossFn = Callable[[Mapping[str, torch.Tensor], Mapping[str, torch.Tensor], Mapping[str, Any]], torch.Tensor]
@@ -89,6 +89,6 @@ def build_loss(loss_config: Mapping[str, Any]) -> WeightedLoss:
 __all__ = [
     "LOSSES", "NEEDS", "WeightedLoss", "LossConfigError", "build_loss",
     "true_chamfer_loss", "chamfer_terms", "chamfer_terms_naive",
-    "normal_consistency_loss", "predicted_normals", "implicit_surface_loss",
+    "normal_consistency_loss", "owner_phi", "predicted_normals", "implicit_surface_loss",
     "min_points_loss", "non_overlapping_regularizer", "nearest_distances", "nearest_indices",
 ]

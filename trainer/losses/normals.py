@@ -2,7 +2,8 @@
 target surface point should point along the target's normal.
 
 The owner of a surface point is the primitive whose surface is nearest in phi,
-argmin_m phi_m(x)^2. The predicted normal is d phi_owner / dx (normalised); the loss
+argmin_m phi_m(x)^2 (no gradient flows through the choice, so the training step
+differentiates the owner's phi alone: see ``trainer.training.predictions``). The predicted normal is d phi_owner / dx (normalised); the loss
 is mean(1 - <n_target, n_pred>). Needs ``surface_points`` with requires_grad and
 ``phi_surface`` computed from them.
 """
@@ -13,10 +14,14 @@ from typing import Any, Mapping
 import torch
 
 
-def predicted_normals(phi_surface: torch.Tensor, surface_points: torch.Tensor) -> torch.Tensor:
-    """Unit gradient of the owning primitive's phi at each surface point, (B, N, 3)."""
+def owner_phi(phi_surface: torch.Tensor) -> torch.Tensor:
+    """phi of each surface point's owning primitive, (B, N), from phi (B, N, M)."""
     owner = (phi_surface ** 2).argmin(-1, keepdim=True)
-    phi_owner = torch.gather(phi_surface, -1, owner)[..., 0]
+    return torch.gather(phi_surface, -1, owner)[..., 0]
+
+
+def predicted_normals(phi_owner: torch.Tensor, surface_points: torch.Tensor) -> torch.Tensor:
+    """Unit gradient of the owning primitive's phi (B, N) at each surface point, (B, N, 3)."""
     (grad,) = torch.autograd.grad(
         phi_owner.sum(), surface_points, retain_graph=True, create_graph=True
     )
@@ -29,5 +34,10 @@ def normal_consistency_loss(
     targets: Mapping[str, torch.Tensor],
     config: Mapping[str, Any],
 ) -> torch.Tensor:
-    normals = predicted_normals(predictions["phi_surface"], targets["surface_points"])
+    """Reads ``phi_surface_owner`` (what the training step computes: only the owner is
+    differentiated) or else takes the owner from ``phi_surface``."""
+    phi_owner = predictions.get("phi_surface_owner")
+    if phi_owner is None:
+        phi_owner = owner_phi(predictions["phi_surface"])
+    normals = predicted_normals(phi_owner, targets["surface_points"])
     return (1.0 - (targets["surface_normals"] * normals).sum(-1)).mean()

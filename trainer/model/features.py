@@ -61,6 +61,17 @@ class PrimitiveFeatures(nn.Module):
         """Per-primitive features for an input batch (what DDP wraps)."""
         return self.primitive_features(self.encode(x))
 
+    def implicit_for_loss(self, F: torch.Tensor, x: torch.Tensor, cond: Any = None) -> torch.Tensor:
+        """``implicit`` with autograd, as a training step differentiates it; a type may make its
+        backward cheaper (same values and gradients)."""
+        return self.implicit(F, x, cond=cond)
+
+    def implicit_of_owner(self, F: torch.Tensor, x: torch.Tensor, owner: torch.Tensor,
+                          cond: Any = None) -> torch.Tensor:
+        """phi (B, N) of primitive ``owner[b, n]`` at x[b, n], differentiable in F and x (twice:
+        the normal loss takes d phi / d x). Default: all M with autograd, then the owner's."""
+        return torch.gather(self.implicit(F, x, cond=cond), -1, owner[..., None])[..., 0]
+
     def describe(self) -> dict[str, Any]:
         return {
             "type": str(self.config["network"]["type"]),

@@ -10,6 +10,7 @@ from ..config import ConfigError, load_config
 from .features import PrimitiveFeatures
 from .flow import ConditionalNVP, Conditioning
 from .protocol import PartMesh
+from .sparse_implicit import implicit_sparse_backward
 from .sphere import sample_sphere, sphere_mesh
 
 # Points per flow pass when no gradient is needed: keeps the (points x M x 2H) activations
@@ -106,3 +107,17 @@ class NeuralParts(PrimitiveFeatures):
             latent, _ = self.world_to_sphere(F, x, cond)
             return latent.norm(dim=-1) - self.sphere_radius
         return torch.cat([self.implicit(F, part, None, cond) for part in x.split(chunk_size, dim=1)], dim=1)
+
+    def implicit_for_loss(self, F: torch.Tensor, x: torch.Tensor, cond: Conditioning | None = None) -> torch.Tensor:
+        """``implicit`` whose backward recomputes only the entries a loss reads (``sparse_implicit``)."""
+        if not torch.is_grad_enabled():
+            return self.implicit(F, x, cond=cond)
+        return implicit_sparse_backward(self, cond or self.condition(F), x)
+
+    def implicit_of_owner(self, F: torch.Tensor, x: torch.Tensor, owner: torch.Tensor,
+                          cond: Conditioning | None = None) -> torch.Tensor:
+        """Only the owner's inverse flow per point (M times less double backward than all M)."""
+        cond = cond or self.condition(F)
+        items = torch.arange(F.shape[0], device=F.device)[:, None].expand_as(owner)
+        latent, _ = self.invertible_network.inverse_aligned(cond.pairs(items, owner), x)
+        return latent.norm(dim=-1) - self.sphere_radius

@@ -53,6 +53,16 @@ class PrimitiveModel(Protocol):
         for every type); differentiable in F and x (the normal loss takes d phi / d x)."""
         ...
 
+    def implicit_for_loss(self, F: torch.Tensor, x: torch.Tensor, cond: Any = None) -> torch.Tensor:
+        """``implicit`` as a training step differentiates it (same values and gradients; a type
+        may make the backward cheaper). ``features.PrimitiveFeatures`` has the plain default."""
+        ...
+
+    def implicit_of_owner(self, F: torch.Tensor, x: torch.Tensor, owner: torch.Tensor,
+                          cond: Any = None) -> torch.Tensor:
+        """phi (B, N) of primitive ``owner[b, n]`` at x[b, n], twice differentiable in x."""
+        ...
+
     def sample_surface(self, F: torch.Tensor, n_points: int, cond: Any = None,
                        generator: torch.Generator | None = None) -> torch.Tensor:
         """(B, S, M, 3) random points on each primitive's surface, differentiable in F; uses

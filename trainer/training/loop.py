@@ -23,6 +23,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from .. import checkpoint
 from ..config import load_config, save_config
+from ..published_keys import check_training_config
 from . import distributed as D
 from . import rng
 from .data import BatchIndexStream, PassIndexed, build_dataset, collate
@@ -153,6 +154,7 @@ def train(config: Mapping[str, Any] | str | Path, options: TrainOptions, dataset
     cfg = load_config(config)
     s = _Settings.from_config(cfg["training"])
     objective = Objective.from_config(cfg)  # fail on a bad loss section before any work
+    check_training_config(cfg, objective.loss_fn.names)  # and on any published key value we do not implement
     info = D.setup(options.device)
     out = Path(options.out_dir)
     stop = _StopFlag(options.handle_sigint)
