@@ -194,6 +194,7 @@ class CompareWindow(QMainWindow):
 
     def _submit(self, i: int, job, lane: str, title: str, cancellable: bool = False) -> None:  # noqa: ANN001
         def failed(exc: BaseException, tb: str) -> None:
+            self._show_failure(i, title, user_message(exc))
             self.error.emit(title, user_message(exc))
 
         self.jobs.submit(job, lambda r: self._show(i, r), failed, on_progress=lambda m, f: self.status.setText(m),
@@ -237,6 +238,16 @@ class CompareWindow(QMainWindow):
         if self.ready:
             self.status.setText(f"{len(self.results)} models on {Path(self.shape_path or '').name}")
             self.all_ready.emit()
+
+    def _show_failure(self, i: int, title: str, message: str) -> None:
+        """The pane says what went wrong (the other panes go on)."""
+        if self._closed or i >= len(self.results):
+            return
+        self.plotter.subplot(0, i)
+        self.plotter.renderer.clear_actors()
+        self.plotter.add_text(f"{title}\nfailed: {message[:80]}", position="upper_left", font_size=8,
+                              color="#a01818", name=f"pane{i}-caption")
+        self.plotter.render()
 
     # --- shutdown -----------------------------------------------------------------------------
     def closeEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt API

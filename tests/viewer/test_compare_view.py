@@ -154,3 +154,19 @@ def test_closing_the_main_window_closes_its_compare_window(qtbot, make_window, t
     qtbot.waitUntil(lambda: compare.ready, timeout=60000)
     window.close()
     assert compare._closed and compare.plotter._closed and not compare.isVisible()
+
+
+def test_a_pane_that_fails_says_so_and_the_others_go_on(qtbot, compare_window, three_checkpoints, shape_dir,
+                                                        tmp_path):
+    broken = tmp_path / "broken.pt"
+    broken.write_bytes(b"not a checkpoint")
+    window = compare_window()
+    errors = []
+    window.error.connect(lambda title, message: errors.append((title, message)))
+    window.set_shape(str(shape_dir / "a_box.obj"))
+    window.compare([three_checkpoints[0], broken])
+    qtbot.waitUntil(lambda: window.results[0] is not None and bool(errors), timeout=60000)
+    assert errors[0][0] == "Compare: broken.pt" and window.results[1] is None
+    assert "pane1-caption" in window.plotter.renderers[1].actors
+    counts = pane_counts(window, window.screenshot())
+    assert all(c > 30 for c in counts[0]) and sum(counts[1]) < 100, counts    # no parts (the red caption: a few)
