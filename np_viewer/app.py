@@ -52,6 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gallery", metavar="RxC",
                    help="open a linked gallery of R x C instances of the first dataset given "
                         "(with --screenshot: write it and exit)")
+    p.add_argument("--compare", nargs="+", metavar="PATH",
+                   help="CK1 CK2 ... SHAPE: the shape under 2 to 4 checkpoints side by side, cameras linked, "
+                        "each with IoU, Chamfer-L1, primitive count and time (with --screenshot: write it and exit)")
+    p.add_argument("--fit-all", type=float, metavar="SECONDS",
+                   help="with --compare CK SHAPE: fit Neural Parts, ellipsoids, superquadrics and cuboids to SHAPE "
+                        "from scratch (CK's architecture, SECONDS each) and show the four side by side")
     return p
 
 
@@ -59,6 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.gallery:
         return _run_gallery(args)
+    if args.compare:
+        from .compare.cli import cli_compare
+        return cli_compare([*args.compare, *args.inputs], screenshot=args.screenshot, size=args.size,
+                           device=args.device, resolution=args.resolution, fit_all=args.fit_all)
     if args.screenshot:
         return _run_screenshot(args)
     return _run_interactive(args)
@@ -100,6 +110,7 @@ def _build(args: argparse.Namespace, synchronous: bool):
     from .document import Document
     from .editing import install_editing
     from .fitting import install_fitting
+    from .compare.link import install_compare_action
     from .gallery.link import install_gallery_action
     from .session import Session
     from .widgets import MainWindow
@@ -114,6 +125,7 @@ def _build(args: argparse.Namespace, synchronous: bool):
     install_editing(window)
     install_fitting(window)
     install_gallery_action(window)
+    install_compare_action(window)
     window.resize(*(args.size or (1280, 800)))
     window.fit_panels()
     return app, doc, session, window

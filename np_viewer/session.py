@@ -184,6 +184,11 @@ class Session(QObject):
     def current_prediction(self) -> Prediction | None:
         return self._last_result.prediction if self._last_result is not None else None
 
+    @property
+    def scene_model(self) -> tuple[Predictor, Prediction] | None:
+        """(predictor, prediction) of the parts on screen when they come from a fit, else None."""
+        return self._scene_model
+
     def shutdown(self) -> None:
         self._closed = True         # nothing new starts (a delayed metrics request, ...)
         self.jobs.cancel(owner=self)

@@ -230,8 +230,9 @@ class MainWindow(QMainWindow):
             fitting.detach()  # drops a running fit
         if (editing := getattr(self, "editing", None)) is not None:
             editing.detach()  # waits for a running swap and removes the gizmo before the plotter goes
-        if (gallery := getattr(self, "gallery", None)) is not None:
-            gallery.shutdown()
-            gallery.close()
+        for name in ("gallery", "compare"):       # windows opened from the View menu
+            if (child := getattr(self, name, None)) is not None:
+                child.shutdown()
+                child.close()
         self.session.shutdown()
         self.viewport.close_plotter()

@@ -56,6 +56,8 @@ class FitOptions:
     surface_points: int | None = None  # per step (None: data.n_points_on_mesh)
     log_every: int = 10             # steps between history rows (and progress callbacks)
     iou_every: float = 2.0          # seconds between running IoU estimates (each costs about one step)
+    config: dict | None = None      # scratch only: the config of the model to fit (any network.type, built by
+                                    # trainer.model.registry.build_model); None: the start model's architecture
 
 
 RECIPE_LR = {"refine": 1e-3, "scratch": 3e-3}
@@ -128,7 +130,7 @@ def _initial_model(options: FitOptions, model) -> torch.nn.Module:
         return base
     if options.primitives < 1:
         raise ValueError(f"primitives must be at least 1, got {options.primitives}")
-    cfg = copy.deepcopy(base.config)
+    cfg = copy.deepcopy(options.config if options.config is not None else base.config)
     cfg["network"]["n_primitives"] = int(options.primitives)
     torch.manual_seed(options.seed)
     return build_model(cfg)
