@@ -57,6 +57,7 @@ def segmentation_mesh(shape: ShapeInput, max_edge: float = SEGMENT_EDGE,
 # bundled default model on its own sample shapes vs on the third-party meshes in ../shared/data).
 FAR_FROM_MODEL = 0.05
 DISTANCE_KEY = "Distance to input (Chamfer-L1)"
+FLAT_KEY, FLAT_NOTE = "volume metrics", "unavailable: the shape is flat (no inside)"
 
 
 def input_distance(predictor: Predictor, prediction: Prediction, shape: ShapeInput) -> float | None:
@@ -332,6 +333,8 @@ class Session(QObject):
         def job(ctx: JobContext) -> tuple[dict, float | None]:
             from .metrics import shape_metrics
             metrics = shape_metrics(predictor, prediction, shape) if shape.ground_truth is not None else {}
+            if shape.flat:   # decomposed from its surface points; it has no inside to score
+                metrics = {FLAT_KEY: FLAT_NOTE}
             ctx.check()
             return metrics, input_distance(predictor, prediction, shape)
 

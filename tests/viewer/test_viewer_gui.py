@@ -357,3 +357,16 @@ def test_vtk_letter_keys_cannot_close_or_restyle_the_viewport(make_window, qtbot
     assert not plotter.render_window.GetStereoRender()
     assert all(window.viewport.renderer.part_actor(p).prop.style == "Surface" for p in doc.assembly)
     assert all(n > MIN_VISIBLE for n in counts(window, doc))
+
+
+def test_a_flat_mesh_is_decomposed_and_says_volume_metrics_are_unavailable(make_window, qtbot, tmp_path):
+    import trimesh
+    from np_viewer.session import FLAT_KEY
+    flat = tmp_path / "sheet.obj"
+    trimesh.Trimesh([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]], [[0, 1, 2], [0, 2, 3]]).export(flat)
+    window, doc, session = make_window(open_shapes=False)
+    session.open_paths([flat])
+    qtbot.waitUntil(lambda: len(doc.assembly) > 0 and not session.busy, timeout=30000)
+    qtbot.waitUntil(lambda: FLAT_KEY in doc.status.metrics, timeout=30000)
+    assert "flat" in doc.status.metrics[FLAT_KEY] and "IoU" not in doc.status.metrics
+    assert "flat" in window.info_panel.label.text()
