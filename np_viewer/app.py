@@ -150,6 +150,7 @@ def _run_interactive(args: argparse.Namespace) -> int:
 
     app, doc, session, window = _build(args, synchronous=False)
     restore_hook = install_excepthook(show_dialog=True)
+    interrupted = _close_on_signals(window)
     inputs, checkpoint, problems = _resolve_inputs(args)
     window.show()
     if problems:
@@ -161,9 +162,34 @@ def _run_interactive(args: argparse.Namespace) -> int:
         if args.shape:
             session.idle.connect(lambda: _start_shape_once(doc, args, window))
     try:
-        return app.exec()
+        code = app.exec()
+        return 130 if interrupted else code
     finally:
         restore_hook()
+
+
+def _close_on_signals(window) -> list[int]:
+    """Ctrl-C in the terminal and SIGTERM close the window as its close button does; the
+    returned list gets the signal number. Qt's event loop runs no Python code on its own,
+    so a timer wakes the interpreter for the handler."""
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    received: list[int] = []
+
+    def handler(signum, frame):
+        if received:                       # a second signal while closing: leave now
+            raise SystemExit(130)
+        received.append(signum)
+        window.close()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, handler)
+    timer = QTimer(window)
+    timer.timeout.connect(lambda: None)
+    timer.start(200)
+    return received
 
 
 def _start_shape_once(doc, args, window) -> None:  # noqa: ANN001

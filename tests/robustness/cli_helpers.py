@@ -10,7 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULES = {"np-prepare": "trainer.data.prepare", "np-train": "trainer.train", "np-eval": "trainer.evaluate",
-           "np-infer": "trainer.inference.cli"}
+           "np-infer": "trainer.inference.cli", "np-viewer": "np_viewer.app"}
 TINY_SAMPLES = ["--surface", "400", "--uniform", "400", "--near", "400", "--no-voxels", "--quiet"]
 
 
