@@ -1,12 +1,14 @@
 """The viewer's state in plain Python with psygnal events; no Qt, no pyvista.
 
-Everything the app shows is a function of a :class:`Document`; widgets write to it, the render
-adapter and the widgets observe it.
+Everything the app shows is a function of a :class:`Document`; widgets change its parts by pushing
+edit commands (``document.edits``) onto its ``history``, the render adapter and the widgets observe
+it.
 """
 from __future__ import annotations
 
 from .assembly import Assembly, AssemblyInfo, InputGeometry
 from .evented import Evented
+from .history import History
 from .library import ShapeEntry, ShapeLibrary
 from .part import Part
 from .selection import Selection
@@ -21,6 +23,8 @@ class Document:
         self.view = ViewOptions()
         self.library = ShapeLibrary()
         self.status = Status()
+        self.history = History()          # every edit of the parts, undoable; a new scene clears it
+        self.assembly.reset.connect(self.history.clear)
         # a part that leaves the assembly leaves the selection
         self.assembly.reset.connect(self.selection.clear)
         self.assembly.parts_removed.connect(
@@ -28,5 +32,5 @@ class Document:
                                              if i not in {p.id for p in parts}))
 
 
-__all__ = ["Assembly", "AssemblyInfo", "Document", "Evented", "InputGeometry", "OVERLAY_MODES",
+__all__ = ["Assembly", "AssemblyInfo", "Document", "Evented", "History", "InputGeometry", "OVERLAY_MODES",
            "Part", "Selection", "ShapeEntry", "ShapeLibrary", "Status", "ViewOptions"]

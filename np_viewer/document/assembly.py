@@ -42,6 +42,15 @@ class AssemblyInfo:
     extra: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class DisplayState:
+    """Which parts are shown, and which one is soloed (with what solo will restore)."""
+
+    visible: dict[int, bool]
+    solo_id: int | None
+    solo_saved: dict[int, bool]
+
+
 class Assembly:
     """An ordered list of parts with change events.
 
@@ -201,6 +210,20 @@ class Assembly:
         self.unsolo()
         for p in self._parts:
             p.visible = True
+
+    def display_state(self) -> DisplayState:
+        """Every part's visibility and the solo state (for an exact undo of solo/show all)."""
+        return DisplayState({p.id: p.visible for p in self._parts}, self._solo_id, dict(self._solo_saved))
+
+    def restore_display(self, state: DisplayState) -> None:
+        # the solo state first, so observers of the visibility events see the final one
+        self._solo_id, self._solo_saved = state.solo_id, dict(state.solo_saved)
+        self._in_solo_update = True       # putting back a state does not end solo mode
+        try:
+            for p in self._parts:
+                p.visible = state.visible.get(p.id, p.visible)
+        finally:
+            self._in_solo_update = False
 
     def _forward(self, field_name: str) -> None:
         part = Signal.sender()

@@ -7,7 +7,7 @@ is kept alive by its command and re-inserted at its old position on undo.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 
@@ -91,7 +91,7 @@ class FieldEdit:
     old: list[Any]
     new: list[Any]
     text: str = ""
-    external: bool = False       # recorded after the fact (a panel wrote the part directly)
+    merge_key: object = None     # edits with the same key merge into one entry (a slider drag)
 
     def __post_init__(self) -> None:
         if self.field not in FIELDS:
@@ -103,12 +103,13 @@ class FieldEdit:
         self.text = self.text or _default_text(self.parts, self.field, self.new)
 
     @classmethod
-    def set(cls, parts: Sequence[Part], field: str, values: Sequence[Any] | Any, text: str = "") -> "FieldEdit":
+    def set(cls, parts: Sequence[Part], field: str, values: Sequence[Any] | Any, text: str = "",
+            merge_key: object = None) -> "FieldEdit":
         """``values``: one per part, or (a non-list) one for all."""
         parts = list(parts)
         if not isinstance(values, list):
             values = [values] * len(parts)
-        return cls(parts, field, [getattr(p, field) for p in parts], list(values), text)
+        return cls(parts, field, [getattr(p, field) for p in parts], list(values), text, merge_key)
 
     def redo(self) -> None:
         for p, v in zip(self.parts, self.new):
@@ -120,6 +121,18 @@ class FieldEdit:
 
     def is_noop(self) -> bool:
         return all(_same(a, b) for a, b in zip(self.old, self.new))
+
+    def merge(self, other: "FieldEdit") -> bool:
+        """Absorb ``other`` (the next step of the same drag): keep our old values, take its new."""
+        if other.field != self.field or [p.id for p in other.parts] != [p.id for p in self.parts]:
+            return False
+        self.new = [_copy(v) for v in other.new]
+        return True
+
+
+def opacity_edit(part: Part, opacity: float) -> FieldEdit:
+    """One step of an opacity slider: consecutive steps for one part are one history entry."""
+    return FieldEdit.set([part], "opacity", float(opacity), merge_key=("opacity", part.id))
 
 
 def transform_edit(parts: Sequence[Part], delta: np.ndarray, pivot: Sequence[float] | None = None,
@@ -265,7 +278,6 @@ class Compound:
 
     text: str
     commands: list = field(default_factory=list)
-    external: bool = False
 
     def redo(self) -> None:
         for c in self.commands:
@@ -276,88 +288,39 @@ class Compound:
             c.undo()
 
 
-# --- edits made outside the history -------------------------------------------------------------
-def _describe(part: Part, field_name: str, value: Any) -> str:
-    if field_name == "visible":
-        return f"{'Show' if value else 'Hide'} {part.name}"
-    if field_name == "name":
-        return f"Rename to {value}"
-    return f"{field_name.capitalize()} {part.name}"
+@dataclass(eq=False)
+class DisplayEdit:
+    """Solo, unsolo or show all: the visibility of every part and the assembly's solo state,
+    before and after, as one entry. ``action`` runs the first time; redo/undo put back states."""
 
+    assembly: Assembly
+    action: Any                   # Callable[[], None] on the assembly
+    text: str
+    before: Any = None
+    after: Any = None
 
-class ExternalEditRecorder:
-    """Makes edits that widgets write straight into parts (the parts panel's visibility box,
-    solo button, opacity slider) undoable: it keeps a snapshot of every part's fields and, when a
-    field changes outside a history command, records the change after the fact.
-
-    Changes arriving together (solo touches every part) form one entry until :meth:`seal` is
-    called; the app calls it on the next event-loop turn (``schedule_seal``). A run of opacity
-    changes to one part (a slider drag) is one entry. A new scene (``reset``) clears the history.
-    """
-
-    def __init__(self, assembly: Assembly, history, schedule_seal: Callable[[], None] | None = None) -> None:  # noqa: ANN001
-        self.assembly = assembly
-        self.history = history
-        self.schedule_seal = schedule_seal
-        self._snap: dict[int, dict[str, Any]] = {}
-        self._open: Compound | None = None
-        self._connections = [(assembly.part_changed, self._on_changed), (assembly.reset, self._on_reset),
-                             (assembly.parts_added, self._on_added)]
-        for sig, slot in self._connections:
-            sig.connect(slot)
-        self._on_added(assembly.parts)
-
-    def detach(self) -> None:
-        for sig, slot in self._connections:
-            sig.disconnect(slot)
-        self._connections = []
-
-    def _take(self, part: Part) -> None:
-        self._snap[part.id] = {f: _copy(getattr(part, f)) for f in FIELDS}
-
-    def _on_added(self, parts: list) -> None:
-        for p in parts:
-            self._take(p)
-
-    def _on_reset(self) -> None:
-        self._snap.clear()
-        self._open = None
-        self._on_added(self.assembly.parts)
-        self.history.clear()
-
-    def seal(self) -> None:
-        self._open = None
-
-    def _on_changed(self, part: Part, field_name: str) -> None:
-        if field_name not in FIELDS:
-            return
-        snap = self._snap.setdefault(part.id, {f: _copy(getattr(part, f)) for f in FIELDS})
-        old, new = snap[field_name], _copy(getattr(part, field_name))
-        snap[field_name] = _copy(new)
-        if self.history.applying or _same(old, new):
-            return
-        top = self.history.top()
-        if self._open is not None and top is self._open:
-            for e in self._open.commands:
-                if e.parts[0] is part and e.field == field_name:
-                    e.new = [_copy(new)]
-                    break
-            else:
-                self._open.commands.append(FieldEdit([part], field_name, [old], [new],
-                                                     _describe(part, field_name, new), external=True))
-                self._open.text = f"{self._open.commands[0].text} (+{len(self._open.commands) - 1})"
-            self.history.notify_merged()
-            return
-        if (field_name == "opacity" and isinstance(top, Compound) and top.external
-                and len(top.commands) == 1 and top.commands[0].parts[0] is part
-                and top.commands[0].field == "opacity"):
-            top.commands[0].new = [new]          # one slider drag, one entry
-            self.history.notify_merged()
-            return
-        edit = FieldEdit([part], field_name, [old], [new], _describe(part, field_name, new), external=True)
-        self._open = Compound(edit.text, [edit], external=True)
-        self.history.push(self._open, execute=False)
-        if self.schedule_seal is not None:
-            self.schedule_seal()
+    def redo(self) -> None:
+        if self.after is None:
+            self.before = self.assembly.display_state()
+            self.action()
+            self.after = self.assembly.display_state()
         else:
-            self._open = None
+            self.assembly.restore_display(self.after)
+
+    def undo(self) -> None:
+        self.assembly.restore_display(self.before)
+
+
+def solo_edit(assembly: Assembly, part: Part) -> DisplayEdit:
+    """The solo button: show only ``part`` (again: restore what was shown before)."""
+    verb = "Unsolo" if assembly.soloed is part else "Solo"
+    return DisplayEdit(assembly, lambda: assembly.solo(part), f"{verb} {part.name}")
+
+
+def show_all_edit(assembly: Assembly) -> DisplayEdit:
+    return DisplayEdit(assembly, assembly.show_all, "Show all")
+
+
+def unsolo_edit(assembly: Assembly) -> DisplayEdit:
+    soloed = assembly.soloed
+    return DisplayEdit(assembly, assembly.unsolo, f"Unsolo {soloed.name if soloed else ''}".strip())

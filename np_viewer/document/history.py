@@ -1,7 +1,8 @@
 """Undo/redo: a linear stack of command objects (plain Python, no Qt).
 
 A command stores the exact state before and after it (values, not deltas), so undoing and redoing
-restores bit-identical matrices, colours and names however long the sequence.
+restores bit-identical matrices, colours and names however long the sequence. Every edit of a
+document, from any widget, is a command pushed here: there is no other way to change a part.
 """
 from __future__ import annotations
 
@@ -21,6 +22,12 @@ class Command(Protocol):
     def undo(self) -> None: ...
 
 
+def merge_key(command: Command) -> object | None:
+    """A command with a ``merge_key`` (not None) may absorb the next command with the same key
+    through its ``merge(other) -> bool`` (a slider drag is one entry; cf. QUndoCommand.mergeWith)."""
+    return getattr(command, "merge_key", None)
+
+
 class History:
     """``entries`` are the commands, oldest first; ``index`` is how many of them are applied.
 
@@ -33,7 +40,6 @@ class History:
         self._commands: list[Command] = []
         self._index = 0
         self.limit = limit
-        self.applying = False     # True while a command runs (observers use it to tell edits apart)
 
     # --- queries -----------------------------------------------------------------------------
     @property
@@ -67,11 +73,18 @@ class History:
         return self._commands[-1] if self._commands and self._index == len(self._commands) else None
 
     # --- changes -----------------------------------------------------------------------------
-    def push(self, command: Command, execute: bool = True) -> Command:
-        """Apply ``command`` (unless ``execute`` is False: it already happened) and record it.
-        Anything that could be redone is dropped."""
-        if execute:
-            self._run(command.redo)
+    def push(self, command: Command) -> Command | None:
+        """Apply ``command`` and record it, or
+        merge it into the newest command when both have the same merge key (see :func:`merge_key`).
+        A command whose ``is_noop()`` says it changes nothing is not recorded. Anything that could
+        be redone is dropped. Returns the entry that holds the edit (None for a no-op)."""
+        if getattr(command, "is_noop", None) is not None and command.is_noop():
+            return None
+        command.redo()
+        top, key = self.top(), merge_key(command)
+        if key is not None and top is not None and merge_key(top) == key and top.merge(command):
+            self.changed.emit()
+            return top
         del self._commands[self._index:]
         self._commands.append(command)
         if len(self._commands) > self.limit:
@@ -84,14 +97,14 @@ class History:
         if not self.can_undo():
             return False
         self._index -= 1
-        self._run(self._commands[self._index].undo)
+        self._commands[self._index].undo()
         self.changed.emit()
         return True
 
     def redo(self) -> bool:
         if not self.can_redo():
             return False
-        self._run(self._commands[self._index].redo)
+        self._commands[self._index].redo()
         self._index += 1
         self.changed.emit()
         return True
@@ -103,10 +116,6 @@ class History:
             self.undo()
         while self._index < index:
             self.redo()
-
-    def notify_merged(self) -> None:
-        """The top command absorbed a later edit (see ``edits.FieldEdit.merge``)."""
-        self.changed.emit()
 
     def state(self) -> tuple[list[Command], int]:
         """The commands and how many are applied (for :meth:`restore`)."""
@@ -122,10 +131,3 @@ class History:
         if self._commands or self._index:
             self._commands, self._index = [], 0
             self.changed.emit()
-
-    def _run(self, fn) -> None:  # noqa: ANN001
-        self.applying = True
-        try:
-            fn()
-        finally:
-            self.applying = False

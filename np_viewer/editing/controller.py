@@ -12,9 +12,8 @@ from PySide6.QtWidgets import (QColorDialog, QDockWidget, QFrame, QInputDialog, 
                                QScrollArea)
 
 from ..document import Part
-from ..document.edits import (Compound, ExternalEditRecorder, FieldEdit, MeshEdit, RemoveParts, SelectionEdit,
-                              centroid, duplicate_edit, reset_pose_edit, transform_edit)
-from ..document.history import History
+from ..document.edits import (Compound, FieldEdit, MeshEdit, RemoveParts, SelectionEdit, centroid,
+                              duplicate_edit, reset_pose_edit, transform_edit)
 from ..jobs import JobContext, JobService
 from .dialogs import show_error
 from .files import FileActions
@@ -36,10 +35,8 @@ class EditingController(QObject):
         self.viewport = window.viewport
         self.plotter = window.viewport.plotter
         self.renderer = window.viewport.renderer
-        self.history = History()
+        self.history = self.doc.history         # the panels push their edits here too
         self.sources: dict[int, str] = {}       # part id -> shape its mesh was swapped in from
-        self._seal_pending = False
-        self.recorder = ExternalEditRecorder(self.doc.assembly, self.history, self._schedule_seal)
         self.stash = EditStash(self.doc.assembly, self.history, self.sources)
         self.picker = ClickPicker(self.plotter, self.renderer, self.doc)
         self.gizmo = Gizmo(self.plotter, self.renderer, self.doc, self._gizmo_commit,
@@ -73,7 +70,6 @@ class EditingController(QObject):
         """Disconnect from the document and drop the gizmo (before the plotter closes)."""
         self.gizmo.detach()
         self.picker.detach()
-        self.recorder.detach()
         self.jobs.cancel(owner=self)
         self.jobs.cancel(owner=self.files)
         self.jobs.wait(30000)
@@ -88,15 +84,6 @@ class EditingController(QObject):
         message = self.stash.restore()   # ... unless the user edited this scene before
         if message:               # after the session's own "shape shown" message
             QTimer.singleShot(0, lambda: setattr(self.doc.status, "message", message))
-
-    def _schedule_seal(self) -> None:
-        if not self._seal_pending:
-            self._seal_pending = True
-            QTimer.singleShot(0, self._seal)
-
-    def _seal(self) -> None:
-        self._seal_pending = False
-        self.recorder.seal()
 
     # --- selection ----------------------------------------------------------------------------
     def selected_parts(self) -> list[Part]:
@@ -114,18 +101,15 @@ class EditingController(QObject):
 
     # --- edits --------------------------------------------------------------------------------
     def push(self, command) -> None:  # noqa: ANN001
-        self.recorder.seal()
         self.history.push(command)
         self.doc.status.message = command.text
 
     def undo(self) -> None:
-        self.recorder.seal()
         text = self.history.undo_text
         if self.history.undo():
             self.doc.status.message = f"Undo: {text}"
 
     def redo(self) -> None:
-        self.recorder.seal()
         text = self.history.redo_text
         if self.history.redo():
             self.doc.status.message = f"Redo: {text}"

@@ -1,8 +1,8 @@
 """Part consistency for the gallery panel, computed exactly as ``np-eval`` computes it.
 
-The table (true part each primitive owns, purity) is ``trainer.metrics.PartConsistency`` fed with
-the evaluation code's own inputs and ownership (``trainer.evaluate``: the same dataset items, the
-same seed, ``owners`` = argmin phi at the labelled surface samples), so the panel shows np-eval's
+The table (true part each primitive owns, purity) is ``trainer.metrics.PartConsistency`` fed by
+np-eval's own per-shape loop (``trainer.evaluate.shapes.ShapeEvaluations``: the same dataset
+items, the same seed, ownership = argmin phi at the labelled surface samples), so the panel shows np-eval's
 numbers for the same checkpoint and split. On top of that it keeps the per-shape counts, to list
 the instances where primitive k strays most from the part it owns across the set.
 """
@@ -71,34 +71,27 @@ def compute_consistency(predictor: Predictor, dataset_dir: str | Path,
 
     ``only``: shape directories to count (e.g. one category). The dataset is still built over the
     whole split, so each shape gets exactly the input it gets in np-eval."""
-    from trainer.data import load_prepared
-    from trainer.evaluate import EvalSettings
+    from trainer.evaluate.protocol import EvalSettings
+    from trainer.evaluate.shapes import ShapeEvaluations
     from trainer.metrics import PartConsistency
-    from trainer.training.data import build_dataset
 
-    chunk = chunk_size or EvalSettings().chunk_size
-    cfg = dict(predictor.config)
-    cfg["data"] = dict(cfg["data"], dataset_directory=str(dataset_dir))
+    settings = EvalSettings(seed=seed, chunk_size=chunk_size or EvalSettings().chunk_size)
     splits: Sequence[str] | str = list(SPLITS) if split == ALL_SPLITS else split
-    ds = build_dataset(cfg, splits, seed=seed, equal=False)     # np-eval's inputs, item for item
+    evaluations = ShapeEvaluations(predictor.model, predictor.config, dataset_dir, splits, settings,
+                                   only=only, scores=False)       # np-eval's inputs, item for item
     total = PartConsistency(predictor.n_primitives)
     shapes: list[ShapeOwnership] = []
     part_names: list[str] | None = None
-    keep = None if only is None else {str(Path(p)) for p in only}
-    indices = [i for i in range(len(ds)) if keep is None or str(ds.shape_dirs[i]) in keep]
-    for done, i in enumerate(indices, 1):
-        shape = load_prepared(ds.shape_dirs[i])
-        if shape.part_labels is None:
+    for done, ev in enumerate(evaluations, 1):
+        if ev.owners is None:
             continue
-        F = predictor.features_of_input(ds[i]["input"][None])
-        own = predictor.owners(F, shape.surface_points, chunk)
-        total.add(own, shape.part_labels)
+        total.add(ev.owners, ev.shape.part_labels)
         one = PartConsistency(predictor.n_primitives)
-        one.add(own, shape.part_labels)
-        shapes.append(ShapeOwnership(str(ds.shape_dirs[i]), f"{shape.category}/{shape.name}", one.counts))
-        part_names = part_names or shape.part_names
+        one.add(ev.owners, ev.shape.part_labels)
+        shapes.append(ShapeOwnership(ev.path, ev.name, one.counts))
+        part_names = part_names or ev.shape.part_names
         if on_shape is not None:
-            on_shape(done, len(indices))
+            on_shape(done, len(evaluations))
     width = total.counts.shape[1]
     for s in shapes:    # one width for every table
         if s.counts.shape[1] < width:
@@ -106,7 +99,7 @@ def compute_consistency(predictor: Predictor, dataset_dir: str | Path,
     rows = total.per_primitive() if total.has_labels else []
     for r in rows:
         r["part_name"] = (part_names[r["part"]] if part_names and 0 <= r["part"] < len(part_names) else None)
-    return ConsistencyReport(dataset=str(dataset_dir), split=split, n_shapes=len(indices),
+    return ConsistencyReport(dataset=str(dataset_dir), split=split, n_shapes=len(evaluations),
                              purity=total.purity() if total.has_labels else None,
                              per_primitive=rows, part_names=part_names, shapes=shapes)
 

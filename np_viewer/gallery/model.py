@@ -16,6 +16,7 @@ from psygnal import Signal
 from trainer.palette import part_colour
 
 from ..document import Document, Part, ShapeEntry
+from ..document.edits import FieldEdit, solo_edit
 
 MIN_SIDE, MAX_SIDE = 1, 8
 PartMesh = tuple[np.ndarray, np.ndarray]
@@ -164,15 +165,19 @@ class GalleryModel:
     def style(self, k: int) -> Part:
         return self.styles.assembly.by_index(k)
 
+    # every style change is an undoable command on ``styles.history``, as in the main window
     def set_visible(self, k: int, visible: bool) -> None:
-        self.style(k).visible = visible
+        self.styles.history.push(FieldEdit.set([self.style(k)], "visible", bool(visible)))
 
     def solo(self, k: int) -> None:
         """Show only primitive k in every instance; again to restore."""
-        self.styles.assembly.solo(self.style(k))
+        self.styles.history.push(solo_edit(self.styles.assembly, self.style(k)))
 
     def set_colour(self, k: int, colour: tuple[float, float, float]) -> None:
-        self.style(k).colour = colour
+        self.set_colours([self.style(k)], colour)
+
+    def set_colours(self, parts: Sequence[Part], colour: tuple[float, float, float]) -> None:
+        self.styles.history.push(FieldEdit.set(parts, "colour", tuple(float(c) for c in colour)))
 
     # --- highlight ----------------------------------------------------------------------------
     @property

@@ -169,6 +169,11 @@ class GalleryWindow(QMainWindow):
                                         "Blend the highlighted instance with the next one in feature space, "
                                         "and slice the implicit functions")
         tb.addAction(self.act_explore)
+        history = self.model.styles.history    # style edits (panel, colour button) undo here
+        self.act_undo = self._action("Undo", lambda _=False: history.undo(), "Ctrl+Z", "Undo a style edit")
+        self.act_redo = self._action("Redo", lambda _=False: history.redo(), "Ctrl+Shift+Z", "Redo a style edit")
+        for act in (self.act_undo, self.act_redo):
+            self.addAction(act)           # shortcuts only: the toolbar stays as it was
 
     # --- public API ---------------------------------------------------------------------------
     def set_predictor(self, predictor: Predictor | None) -> None:
@@ -357,8 +362,7 @@ class GalleryWindow(QMainWindow):
             return
         colour = QColorDialog.getColor(QColor.fromRgbF(*chosen[0].colour), self, "Primitive colour")
         if colour.isValid():
-            for p in chosen:
-                p.colour = (colour.redF(), colour.greenF(), colour.blueF())
+            self.model.set_colours(chosen, (colour.redF(), colour.greenF(), colour.blueF()))
 
     # --- opening in the main view -------------------------------------------------------------
     def _open_index(self, index: int) -> None:

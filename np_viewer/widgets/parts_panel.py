@@ -1,4 +1,5 @@
-"""Parts panel: one row per primitive with colour swatch, visibility, solo and opacity."""
+"""Parts panel: one row per primitive with colour swatch, visibility, solo and opacity. Every
+change is an edit command pushed onto the document's history (undoable like any other edit)."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
@@ -7,6 +8,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QHBoxLayout, QHeade
                                QSlider, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ..document import Document, Part
+from ..document.edits import FieldEdit, opacity_edit, show_all_edit, solo_edit
 
 COL_SWATCH, COL_VISIBLE, COL_NAME, COL_SOLO, COL_OPACITY = range(5)
 
@@ -38,7 +40,7 @@ class PartsPanel(QWidget):
             header.setSectionResizeMode(col, mode)
         self.table.setColumnWidth(COL_OPACITY, 64)
         self.show_all = QPushButton("Show all", self)
-        self.show_all.clicked.connect(self.doc.assembly.show_all)
+        self.show_all.clicked.connect(lambda _=False: self.doc.history.push(show_all_edit(self.doc.assembly)))
         buttons = QHBoxLayout()
         buttons.addWidget(self.show_all)
         buttons.addStretch(1)
@@ -77,15 +79,15 @@ class PartsPanel(QWidget):
 
     def _set_visible(self, row: int, on: bool) -> None:
         if (part := self._part_at(row)) is not None:
-            part.visible = on
+            self.doc.history.push(FieldEdit.set([part], "visible", bool(on)))
 
     def _solo(self, row: int) -> None:
         if (part := self._part_at(row)) is not None:
-            self.doc.assembly.solo(part)
+            self.doc.history.push(solo_edit(self.doc.assembly, part))
 
     def _set_opacity(self, row: int, value: int) -> None:
         if (part := self._part_at(row)) is not None:
-            part.opacity = value / 100.0
+            self.doc.history.push(opacity_edit(part, value / 100.0))
 
     def _rebuild(self) -> None:
         """Rows are bound to positions, not to part objects, so stepping to a shape with as many

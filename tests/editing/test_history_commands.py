@@ -6,9 +6,10 @@ import pytest
 import trimesh
 
 from np_viewer.document import Document, Part
-from np_viewer.document.edits import (Compound, ExternalEditRecorder, FieldEdit, MeshEdit, RemoveParts,
-                                      SelectionEdit, about, centroid, compose, duplicate_edit,
-                                      reset_pose_edit, rotation_matrix, transform_edit)
+from np_viewer.document.edits import (Compound, FieldEdit, MeshEdit, RemoveParts, SelectionEdit, about,
+                                      centroid, compose, duplicate_edit, opacity_edit, reset_pose_edit,
+                                      rotation_matrix, show_all_edit, solo_edit, transform_edit,
+                                      unsolo_edit)
 from np_viewer.document.history import History
 
 
@@ -127,21 +128,16 @@ def test_swapping_a_mesh_and_its_source_undoes():
     assert sources == {p.id: "other/shape"}
 
 
-def test_edits_made_by_panels_are_recorded_grouped_and_undoable():
-    doc, history = make_doc(3), History()
-    scheduled = []
-    recorder = ExternalEditRecorder(doc.assembly, history, schedule_seal=lambda: scheduled.append(1))
+def test_panel_edits_are_commands_grouped_and_undoable():
+    doc = make_doc(3)
+    history = doc.history
     a, b, c = doc.assembly.parts
-    doc.assembly.solo(c)                    # the parts panel's solo button: one burst, one entry
-    recorder.seal()                         # (the app seals on the next event-loop turn)
-    assert len(history.entries) == 1 and scheduled
-    doc.assembly.unsolo()
-    recorder.seal()
-    for v in (0.9, 0.7, 0.4):               # a slider drag: one change per event-loop turn
-        b.opacity = v
-        recorder.seal()
-    a.visible = False                       # the visibility checkbox
-    recorder.seal()
+    history.push(solo_edit(doc.assembly, c))       # the parts panel's solo button: one entry
+    assert len(history.entries) == 1 and history.texts[-1] == f"Solo {c.name}"
+    history.push(unsolo_edit(doc.assembly))
+    for v in (0.9, 0.7, 0.4):               # a slider drag: one command per step, merged by key
+        history.push(opacity_edit(b, v))
+    history.push(FieldEdit.set([a], "visible", False))      # the visibility checkbox
     assert len(history.entries) == 4 and history.texts[-1] == f"Hide {a.name}"
     history.undo()
     assert a.visible and b.opacity == 0.4
@@ -149,16 +145,24 @@ def test_edits_made_by_panels_are_recorded_grouped_and_undoable():
     assert b.opacity == 1.0
     history.undo()
     assert (a.visible, b.visible, c.visible) == (False, False, True)
+    assert doc.assembly.soloed is c         # undoing the unsolo brings solo mode back exactly
     history.undo()
-    assert all(p.visible for p in doc.assembly)
+    assert all(p.visible for p in doc.assembly) and doc.assembly.soloed is None
     history.redo()
     assert (a.visible, b.visible, c.visible) == (False, False, True)
-    # commands run by the history are not recorded a second time
+    # a command that changes nothing is not recorded; another field of b does not merge
+    history.push(FieldEdit.set([c], "visible", True))
     history.push(FieldEdit.set([c], "name", "leg"))
     assert "leg" in history.texts[-1] and len(history.entries) == 2
+    history.push(opacity_edit(a, 0.5))
+    history.push(opacity_edit(b, 0.5))              # another part's slider: its own entry
+    assert len(history.entries) == 4
+    history.push(show_all_edit(doc.assembly))
+    assert all(p.visible for p in doc.assembly) and history.texts[-1] == "Show all"
+    history.undo()
+    assert (a.visible, b.visible, c.visible) == (False, False, True) and doc.assembly.soloed is c
     doc.assembly.set_scene([Part(0, a.vertices, a.faces, (1, 1, 1))], None)     # a new shape
     assert history.entries == []
-    recorder.detach()
 
 
 def test_undo_delete_uses_assembly_insert_parts_when_it_exists():

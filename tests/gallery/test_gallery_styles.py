@@ -99,3 +99,24 @@ def test_recolouring_primitive_k_recolours_every_instance_and_survives_paging(ga
 
 def _visible_count_for(w, colour):
     return [int(colour_mask(c, colour).sum()) for c in _cell_images(w)]
+
+
+def test_style_edits_are_commands_undone_and_redone_by_the_gallery_shortcuts(gallery, qtbot):
+    w, k = gallery, 2
+    history = w.model.styles.history
+    colour0 = w.model.style(k).colour
+    qtbot.mouseClick(w.parts_panel.visibility_box(w.model.style(k)), Qt.MouseButton.LeftButton)
+    w.model.set_colour(0, (1.0, 0.0, 0.0))
+    slider = w.parts_panel.opacity_slider(w.model.style(1))
+    for v in (80, 60, 40):                                   # one drag: one entry
+        slider.setValue(v)
+    assert history.texts == [f"Hide {w.model.style(k).name}", f"Recolour {w.model.style(0).name}",
+                             f"Opacity of {w.model.style(1).name}"]
+    w.act_undo.trigger()
+    assert w.model.style(1).opacity == 1.0 and slider.value() == 100
+    w.act_undo.trigger()
+    w.act_undo.trigger()
+    assert w.model.style(k).visible and w.model.style(0).colour == part_colour(0) and colour0 == w.model.style(k).colour
+    assert all(w.view.renderer.actors(cell)[k].visibility for cell in range(len(w.model.cells)))
+    w.act_redo.trigger()
+    assert not w.model.style(k).visible and w.parts_panel.visibility_box(w.model.style(k)).isChecked() is False

@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
-import torch
-import trimesh
 
 from ..metrics import PartConsistency
-from .protocol import EvalSettings, owners, score_shape
+from .protocol import EvalSettings
+from .shapes import ShapeEvaluations
 
 METRICS = ("iou", "chamfer_l1", "fscore", "normal_consistency")
 
@@ -56,16 +55,6 @@ def _finite(x: Any) -> Any:
     return x
 
 
-def _gt_surface(shape, n_points: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Dense ground-truth surface samples: drawn from the prepared mesh when it is there
-    (as many as the prediction gets), else the prepared surface samples."""
-    if shape.mesh_path is not None and n_points > 0:
-        mesh = shape.load_mesh()
-        pts, face = trimesh.sample.sample_surface(mesh, n_points, seed=seed)
-        return np.asarray(pts), np.asarray(mesh.face_normals)[face]
-    return np.asarray(shape.surface_points, np.float64), np.asarray(shape.surface_normals, np.float64)
-
-
 def evaluate(model, config: dict, dataset_dir: str | Path, split: str = "test",
              settings: EvalSettings | None = None, max_shapes: int | None = None,
              progress: bool = True, checkpoint_name: str = "",
@@ -73,18 +62,10 @@ def evaluate(model, config: dict, dataset_dir: str | Path, split: str = "test",
     """Score ``model`` on every shape of ``split`` in a prepared dataset."""
     import time
 
-    from ..data import load_prepared
-    from ..training.data import build_dataset
-
     settings = settings or EvalSettings()
     t0 = time.perf_counter()
-    cfg = dict(config)
-    cfg["data"] = dict(cfg["data"], dataset_directory=str(dataset_dir))
-    # Inputs exactly as in training (same encoder input, same counts), fixed seed.
-    ds = build_dataset(cfg, split, seed=settings.seed, equal=False)
-    n = len(ds) if max_shapes is None else min(len(ds), int(max_shapes))
-    device = next(model.parameters()).device
-    model.eval()
+    shapes = ShapeEvaluations(model, config, dataset_dir, split, settings, max_shapes)
+    n = len(shapes)
     parts = PartConsistency(model.n_primitives)
     part_names: list[str] | None = None
     rows: list[dict[str, Any]] = []
@@ -92,26 +73,16 @@ def evaluate(model, config: dict, dataset_dir: str | Path, split: str = "test",
     if progress:
         from tqdm import tqdm
         bar = tqdm(total=n, desc="eval", unit="shape", dynamic_ncols=True)
-    for i in range(n):
-        shape = load_prepared(ds.shape_dirs[i])
-        x = ds[i]["input"][None].to(device)
-        with torch.no_grad():
-            F = model(x)
-        gt, gt_n = _gt_surface(shape, settings.n_points, settings.seed + i)
-        occ_pts = shape.uniform_points if shape.n_uniform > 0 else shape.volume_points
-        occ = shape.uniform_occupancy if shape.n_uniform > 0 else shape.occupancy
-        s = score_shape(model, F, gt, gt_n, occ_pts, occ, settings)
-        row = {"name": f"{shape.category}/{shape.name}", **asdict(s)}
-        if shape.part_labels is not None:
-            own = owners(model, F, shape.surface_points, settings.chunk_size)
-            parts.add(own, shape.part_labels)
-            part_names = part_names or shape.part_names
-        rows.append(row)
+    for done, ev in enumerate(shapes, 1):
+        rows.append({"name": ev.name, **asdict(ev.scores)})
+        if ev.owners is not None:
+            parts.add(ev.owners, ev.shape.part_labels)
+            part_names = part_names or ev.shape.part_names
         if bar is not None:
             bar.update(1)
             bar.set_postfix(iou=f"{np.mean([r['iou'] for r in rows]):.3f}")
         if on_shape is not None:
-            on_shape(i + 1, n)
+            on_shape(done, n)
     if bar is not None:
         bar.close()
     means = {k: float(np.nanmean([r[k] for r in rows])) if rows else float("nan") for k in METRICS}
@@ -123,7 +94,7 @@ def evaluate(model, config: dict, dataset_dir: str | Path, split: str = "test",
         checkpoint=checkpoint_name, dataset=str(dataset_dir), split=split, n_shapes=n, means=means, stds=stds,
         part_purity=parts.purity() if parts.has_labels else None, per_primitive=per_prim,
         part_names=part_names, per_shape=rows, settings=asdict(settings),
-        seconds=time.perf_counter() - t0, device=str(device),
+        seconds=time.perf_counter() - t0, device=str(shapes.device),
     )
 
 

@@ -234,18 +234,10 @@ class Predictor:
         gt = shape.ground_truth
         if gt is None:
             return {}
-        from ..evaluate.protocol import EvalSettings, score_shape
+        from ..evaluate.protocol import EvalSettings
+        from ..evaluate.shapes import score_prepared
         settings = EvalSettings()
-        try:
-            from ..evaluate.run import _gt_surface   # the same ground-truth sampling as np-eval
-            surface, normals = _gt_surface(gt, settings.n_points, settings.seed)
-        except ImportError:
-            surface, normals = gt.surface_points, gt.surface_normals
-        pts = gt.uniform_points if gt.n_uniform > 0 else gt.volume_points
-        occ = gt.uniform_occupancy if gt.n_uniform > 0 else gt.occupancy
-        with torch.no_grad():
-            s = score_shape(self.model, prediction.features.to(self.device), np.asarray(surface, np.float64),
-                            None if normals is None else np.asarray(normals, np.float64), pts, occ, settings)
+        s = score_prepared(self.model, prediction.features.to(self.device), gt, settings, settings.seed)
         return {"IoU": s.iou, "Chamfer-L1": s.chamfer_l1, "F-score": s.fscore,
                 "Normal consistency": s.normal_consistency}
 
