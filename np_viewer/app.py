@@ -182,7 +182,9 @@ def _close_on_signals(window) -> list[int]:
         if received:                       # a second signal while closing: leave now
             raise SystemExit(130)
         received.append(signum)
-        window.close()
+        # close from the event loop, never from inside whatever Python code the signal
+        # interrupted (a render in progress aborted VTK once)
+        QTimer.singleShot(0, window.close)
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, handler)
