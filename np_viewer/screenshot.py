@@ -67,3 +67,14 @@ def write_png(img: np.ndarray, path: str | Path) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def save_settled(app, grab, out) -> int:  # noqa: ANN001 - a QApplication, a () -> image callable
+    """Let queued paints run, write ``grab()`` to ``out`` as PNG and say so: the last step of
+    every ``--screenshot`` runner. Returns the exit status (0)."""
+    for _ in range(3):
+        app.processEvents()
+    img = grab()
+    write_png(img, out)
+    print(f"np-viewer: wrote {out} ({img.shape[1]}x{img.shape[0]})")
+    return 0

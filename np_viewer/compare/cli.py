@@ -63,13 +63,8 @@ def cli_compare(items: Sequence[str], screenshot: str | Path | None = None, size
             return app.exec()
         if errors or not window.ready:
             raise RuntimeError(errors[0] if errors else "not every model gave parts")
-        for _ in range(3):
-            app.processEvents()
-        from ..screenshot import write_png
-        img = grab(window)
-        write_png(img, out)
-        print(f"np-viewer: wrote {out} ({img.shape[1]}x{img.shape[0]})")
-        return 0
+        from ..screenshot import save_settled
+        return save_settled(app, lambda: grab(window), out)
     except Exception as exc:  # noqa: BLE001 - one line naming the file, non-zero exit
         target = f"no screenshot written to {out}: " if out is not None else ""
         print(f"np-viewer: error: {target}{str(exc).splitlines()[0] if str(exc) else exc!r}", file=sys.stderr)

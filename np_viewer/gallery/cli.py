@@ -101,13 +101,8 @@ def _screenshot(rows, cols, checkpoint, dataset, out: Path, size, split, config,
             return 1
         if window.model.cells:
             window.model.set_highlight(0)
-        for _ in range(3):
-            app.processEvents()
-        img = grab(window)
-        from ..screenshot import write_png
-        write_png(img, out)
-        print(f"np-viewer: wrote {out} ({img.shape[1]}x{img.shape[0]})")
-        return 0
+        from ..screenshot import save_settled
+        return save_settled(app, lambda: grab(window), out)
     except Exception as exc:  # noqa: BLE001 - headless: one line naming the file, non-zero exit
         print(f"np-viewer: error: no screenshot written to {out}: {exc}", file=sys.stderr)
         return 1
