@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "data"))
 
+from benchmarks.common import SHARED_DATA  # noqa: E402
 from trainer.data import PreparedDataset, load_mesh, load_prepared  # noqa: E402
 from trainer.data.inside import crossing_winding_numbers, winding_numbers  # noqa: E402
 from trainer.data.normalize import compute_normalization  # noqa: E402
@@ -33,7 +34,6 @@ from trainer.data.prepare import main as np_prepare  # noqa: E402
 from trainer.data.sampling import sample_near_surface, sample_uniform_box  # noqa: E402
 from trainer.data.synthetic import generate  # noqa: E402
 
-SHARED = Path(os.environ.get("NP_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 
 
 def table(headers: list[str], rows: list[list[object]]) -> str:
@@ -75,7 +75,7 @@ def main() -> None:
         mesh, _, _ = generate("humanoid", 500 + s, segments=50)
         faces.append(len(mesh.faces))
         mesh.export(str(proc_dir / f"h{s}.obj"))
-    real = sorted(SHARED.glob("*.obj"))
+    real = sorted(SHARED_DATA.glob("*.obj"))
     rows = []
     t, cpu, n = run_prepare(sorted(proc_dir.glob("*.obj")), tmp / "out_proc", args.workers)
     rows.append([f"procedural humanoids as OBJ, closed ({int(np.mean(faces))} faces avg)", n,
@@ -93,7 +93,7 @@ def main() -> None:
     rows = []
     cases = [("procedural humanoid (closed)", generate("humanoid", 500, segments=50)[0])]
     for name in ("cow", "teapot"):
-        p = SHARED / f"{name}.obj"
+        p = SHARED_DATA / f"{name}.obj"
         if p.is_file():
             cases.append((f"{name} ({'closed' if load_mesh(p).is_watertight else 'open'})", load_mesh(p)))
     for label, mesh in cases:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 import time
@@ -24,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-SHARED = Path(os.environ.get("NP_SHARED_DATA", Path(__file__).resolve().parents[1].parent / "shared" / "data"))
+from benchmarks.common import SHARED_DATA
 FAMILIES = ("humanoid", "chair", "airplane")
 
 
@@ -156,11 +155,11 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.skip_scaling:
         for name in ("cow", "teapot"):
-            result["scaling"][name] = prepare_scaling(SHARED / f"{name}.obj")
+            result["scaling"][name] = prepare_scaling(SHARED_DATA / f"{name}.obj")
             print(name, result["scaling"][name], flush=True)
             save()
     with tempfile.TemporaryDirectory() as tmp:
-        jobs = [(SHARED / f"{n}.obj", args.marks) for n in args.shared]
+        jobs = [(SHARED_DATA / f"{n}.obj", args.marks) for n in args.shared]
         for fam in FAMILIES:
             for seed in range(args.per_family):
                 jobs.append((_procedural(fam, 100 + seed, Path(tmp)), args.family_marks or args.marks))

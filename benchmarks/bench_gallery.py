@@ -170,21 +170,21 @@ def bench_layout(meshes, rows, cols, frames):
 
 def bench_gallery_window(meshes, rows, cols, frames):
     """The shipped widget (GalleryView, the 3D part of GalleryWindow) at the same viewport size."""
-    from np_viewer.document import ShapeEntry
+    from trainer.inference import ShapeRef
     from np_viewer.gallery import GalleryModel, GalleryView
     model = GalleryModel(rows, cols)
     view = GalleryView(model, auto_update=False)
     try:
         view.resize(*WINDOW)
         view.show()
-        model.set_entries([ShapeEntry(f"mesh-{i}", f"instance {i}") for i in range(rows * cols)])
+        model.set_entries([ShapeRef(f"mesh-{i}", f"instance {i}") for i in range(rows * cols)])
         for i, parts in enumerate(meshes[: rows * cols]):
             model.set_result(i, parts)
         view.renderer.fit()
         cam = view.camera
 
         def refill():   # a new page's results landing: 16 x 6 meshes into existing actors + a frame
-            model.set_entries([ShapeEntry(f"mesh-{i}", f"instance {i}") for i in range(rows * cols)])
+            model.set_entries([ShapeRef(f"mesh-{i}", f"instance {i}") for i in range(rows * cols)])
             for i, parts in enumerate(meshes[: rows * cols]):
                 model.set_result(i, parts)
             view.render_now()

@@ -38,7 +38,7 @@ from trainer.config import load_config
 from trainer.losses import LOSSES, build_loss
 from trainer.model import NeuralParts
 from trainer.training.data import build_dataset, collate
-from trainer.training.loop import TARGET_KEYS
+from trainer.training.objective import TARGET_KEYS
 from trainer.training.predictions import compute_predictions, union_surface_mask
 
 from . import reference_step as ref

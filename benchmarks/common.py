@@ -5,9 +5,14 @@ import os
 import platform
 import statistics
 import time
+from pathlib import Path
 from typing import Callable
 
 import torch
+
+ROOT = Path(__file__).resolve().parents[1]  # the checkout
+# The third-party meshes (cow.obj, spot.obj, ...): $NP_SHARED_DATA, else ../shared/data beside the checkout.
+SHARED_DATA = Path(os.environ.get("NP_SHARED_DATA", ROOT.parent / "shared" / "data"))
 
 
 def timed(fn: Callable[[], object], repeats: int = 3, warmup: int = 1) -> float:

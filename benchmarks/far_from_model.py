@@ -6,15 +6,11 @@ viewer computes it (``np_viewer.session.input_distance``). Shapes: the bundled s
 default model was trained on humanoids; the chair and airplane samples are outside its training
 set) and the third-party meshes in ../shared/data.
 
-    .venv/bin/python benchmarks/far_from_model.py
+    .venv/bin/python -m benchmarks.far_from_model
 """
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("NP_SHARED_DATA", ROOT.parent / "shared" / "data"))
+from benchmarks.common import ROOT, SHARED_DATA
 
 
 def main() -> None:
@@ -25,7 +21,7 @@ def main() -> None:
     rows = []
     for ref in list_shapes(ROOT / "assets" / "shapes"):
         rows.append((f"bundled {ref.category}", ref.name, load_shape(ref.path, category=ref.category)))
-    for path in sorted(SHARED.glob("*.obj")):
+    for path in sorted(SHARED_DATA.glob("*.obj")):
         rows.append(("third-party mesh", path.stem, load_shape(str(path))))
     print(f"threshold FAR_FROM_MODEL = {FAR_FROM_MODEL}\n")
     print("| shape | kind | Chamfer-L1 to input | far? |")

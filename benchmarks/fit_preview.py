@@ -5,20 +5,18 @@ model snapshot becomes a preview, meshed at the scene's mesh level on the job se
 "preview" lane while the fit goes on), and reports the wall-clock gaps between consecutive
 snapshots and what meshing one snapshot costs.
 
-    .venv/bin/python benchmarks/fit_preview.py [--seconds 20] [--threads 2]
+    .venv/bin/python -m benchmarks.fit_preview [--seconds 20] [--threads 2]
 """
 from __future__ import annotations
 
 import argparse
 import os
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("NP_SHARED_DATA", ROOT.parent / "shared" / "data"))
+from benchmarks.common import ROOT, SHARED_DATA
 
 
 def run(predictor, shape, mode: str, seconds: float, resolution: int = 3) -> dict:
@@ -54,7 +52,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     from trainer.inference import Predictor, load_shape
     predictor = Predictor(ROOT / "assets" / "models" / "default.pt", device="cpu")
-    shapes = [("spot (third-party mesh)", str(SHARED / "spot.obj")),
+    shapes = [("spot (third-party mesh)", str(SHARED_DATA / "spot.obj")),
               ("chair-010000 (bundled)", str(ROOT / "assets" / "shapes" / "chair" / "chair-010000"))]
     print(f"Machine: {os.cpu_count()} logical cores, shared with other jobs; torch threads {args.threads}; "
           f"budget {args.seconds:.0f} s; mesh level 3\n")

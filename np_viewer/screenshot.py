@@ -1,8 +1,6 @@
 """Window and viewport screenshots (the VTK area is read from the plotter, the rest from Qt)."""
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +9,7 @@ from PySide6.QtCore import QPoint
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QWidget
 
-from trainer.fsutil import new_file_mode
+from trainer.fsutil import replacing
 
 from .widgets import MainWindow
 
@@ -57,15 +55,8 @@ def write_png(img: np.ndarray, path: str | Path) -> Path:
     """Write atomically (temporary file in the same folder, then rename)."""
     import imageio.v3 as iio
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
-    os.close(fd)
-    try:
+    with replacing(path, suffix=".png") as tmp:
         iio.imwrite(tmp, img, extension=".png")
-        os.chmod(tmp, new_file_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 

@@ -16,7 +16,7 @@ from trainer.inference import (Prediction, Predictor, ShapeInput, ShapeLoadError
                                list_shapes, load_shape)
 from trainer.palette import part_colour
 
-from .document import AssemblyInfo, Document, InputGeometry, Part, ShapeEntry
+from .document import AssemblyInfo, Document, InputGeometry, Part
 from .jobs import Job, JobContext, JobService
 from .render.thumbnails import render_thumbnail
 
@@ -28,7 +28,7 @@ SEGMENT_MAX_FACES = 200_000
 
 @dataclass
 class _Result:
-    entry: ShapeEntry
+    entry: ShapeRef
     shape: ShapeInput
     prediction: Prediction | None
     labels: tuple   # (owner per input face/point, refined mesh, owner per refined face), or Nones
@@ -148,7 +148,7 @@ class Session(QObject):
             refs, first = result
             self.jobs.shapes.put(refs[0].path, first)
             self.doc.status.message = f"{len(refs)} shape{'s' if len(refs) != 1 else ''}"
-            entries = [ShapeEntry(r.path, r.name, r.category) for r in refs]
+            entries = list(refs)
             self.doc.library.set_entries(entries, 0)
             self.request_thumbnails()
 
@@ -178,7 +178,7 @@ class Session(QObject):
         return self._last_result.shape if self._last_result is not None else None
 
     @property
-    def current_entry(self) -> ShapeEntry | None:
+    def current_entry(self) -> ShapeRef | None:
         return self._last_result.entry if self._last_result is not None else None
 
     @property
@@ -246,7 +246,7 @@ class Session(QObject):
 
         self._submit(job, done, lambda e, tb: self._fail("Cannot segment", user_message(e)), group="labels")
 
-    def _request_shape(self, entry: ShapeEntry) -> None:
+    def _request_shape(self, entry: ShapeRef) -> None:
         predictor = self.predictor
         resolution = int(self.doc.view.resolution)
         want_labels = bool(self.doc.view.segmentation)
@@ -360,7 +360,7 @@ class Session(QObject):
         if self._closed:
             return
         for entry in self.doc.library.entries:
-            def job(ctx: JobContext, entry: ShapeEntry = entry) -> tuple[str, np.ndarray]:
+            def job(ctx: JobContext, entry: ShapeRef = entry) -> tuple[str, np.ndarray]:
                 shape = self.jobs.shape(entry.path, entry.category)
                 return entry.path, render_thumbnail(shape.points, shape.normals, THUMBNAIL_SIZE)
 

@@ -9,14 +9,13 @@ from __future__ import annotations
 import os
 import pickle
 import re
-import tempfile
 from pathlib import Path
 from typing import Any, Mapping
 
 import torch
 
 from .config import ConfigError, load_config
-from .fsutil import new_file_mode
+from .fsutil import replacing
 
 FORMAT = "neural-parts-studio/checkpoint"
 VERSION = 1
@@ -43,17 +42,8 @@ def save(path: str | Path, model: torch.nn.Module | Mapping[str, torch.Tensor],
     payload = {"format": FORMAT, "version": VERSION, "config": _plain(config),
                "model": {k: v.detach().cpu() for k, v in state.items()}, **extra}
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            torch.save(payload, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, new_file_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with replacing(path) as tmp:
+        torch.save(payload, tmp)
     return path
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from .assembly import Assembly, AssemblyInfo, InputGeometry
 from .evented import Evented
 from .history import History
-from .library import ShapeEntry, ShapeLibrary
+from .library import ShapeLibrary
 from .part import Part
 from .selection import Selection
 from .status import Status
@@ -33,4 +33,4 @@ class Document:
 
 
 __all__ = ["Assembly", "AssemblyInfo", "Document", "Evented", "History", "InputGeometry", "OVERLAY_MODES",
-           "Part", "Selection", "ShapeEntry", "ShapeLibrary", "Status", "ViewOptions"]
+           "Part", "Selection", "ShapeLibrary", "Status", "ViewOptions"]

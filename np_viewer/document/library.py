@@ -1,17 +1,12 @@
 """The shapes the user can browse and which one is current."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from psygnal import Signal
 
-
-@dataclass(frozen=True)
-class ShapeEntry:
-    path: str          # a prepared shape directory, a mesh file or a point-cloud file
-    name: str
-    category: str = ""
+if TYPE_CHECKING:  # the entries are trainer.inference.ShapeRef; the document stays free of torch
+    from trainer.inference import ShapeRef
 
 
 class ShapeLibrary:
@@ -22,12 +17,12 @@ class ShapeLibrary:
     thumbnail_changed = Signal(str)     # path of the entry whose thumbnail arrived
 
     def __init__(self) -> None:
-        self._entries: list[ShapeEntry] = []
+        self._entries: list[ShapeRef] = []
         self._current = -1
         self._thumbnails: dict[str, object] = {}
 
     @property
-    def entries(self) -> list[ShapeEntry]:
+    def entries(self) -> list[ShapeRef]:
         return list(self._entries)
 
     def __len__(self) -> int:
@@ -38,10 +33,10 @@ class ShapeLibrary:
         return self._current
 
     @property
-    def current_entry(self) -> ShapeEntry | None:
+    def current_entry(self) -> ShapeRef | None:
         return self._entries[self._current] if 0 <= self._current < len(self._entries) else None
 
-    def set_entries(self, entries: Sequence[ShapeEntry], current: int = 0) -> None:
+    def set_entries(self, entries: Sequence[ShapeRef], current: int = 0) -> None:
         self._entries = list(entries)
         self._current = -1
         self._thumbnails = {}

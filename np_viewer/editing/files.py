@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
-from trainer.export import (ExportError, ExportExistsError, ExportPart, SavedAssembly, SavedPart,
-                            export_parts, load_assembly, resolve_reference, save_assembly,
-                            split_by_labels, union_parts, write_files)
+from trainer.export import (EXPORT_FORMATS, ExportError, ExportExistsError, ExportFormat, ExportPart,
+                            SavedAssembly, SavedPart, export_parts, load_assembly, resolve_reference,
+                            save_assembly, save_filter, split_by_labels, union_parts, write_files)
 
 from trainer.palette import part_colour
 
@@ -28,8 +28,8 @@ from .offscreen import gif_bytes, png_bytes, render_image, turntable_iter
 if TYPE_CHECKING:
     from .controller import EditingController
 
-MESH_FILTERS = "GLB scene (*.glb);;glTF scene (*.gltf);;OBJ with MTL (*.obj);;PLY (*.ply);;STL (*.stl)"
-SINGLE_MESH_FILTERS = "STL (*.stl);;PLY (*.ply);;OBJ with MTL (*.obj);;GLB (*.glb);;glTF (*.gltf)"
+# Save dialogs offer every registered export format, the default first: a scene keeps parts apart.
+PARTS_FORMAT, UNION_FORMAT = EXPORT_FORMATS["glb"], EXPORT_FORMATS["stl"]
 ASSEMBLY_SUFFIX = ".npasm"
 
 
@@ -77,6 +77,9 @@ class FileActions:
         return self.c.jobs.submit(job, on_written, failed, lane="export", title=what, owner=self,
                                   cancellable=True, inline=False)
 
+    def _ask_export_path(self, title: str, default: ExportFormat) -> Path | None:
+        return ask_save_path(self.window, title, save_filter(default.name), default.suffix)
+
     def _done(self, what: str, paths) -> None:  # noqa: ANN001
         paths = paths if isinstance(paths, list) else [paths]
         names = ", ".join(Path(p).name for p in paths[:3]) + (" …" if len(paths) > 3 else "")
@@ -95,7 +98,7 @@ class FileActions:
                        "Select parts first." if selected_only else "No part is visible.")
             return None
         if path is None:
-            path = ask_save_path(self.window, "Export parts", MESH_FILTERS, ".glb")
+            path = self._ask_export_path("Export parts", PARTS_FORMAT)
             if path is None:
                 return None
         items = [export_part(p) for p in parts]
@@ -110,7 +113,7 @@ class FileActions:
             show_error(self.window, "Nothing to export", "No part is visible.")
             return None
         if path is None:
-            path = ask_save_path(self.window, "Export the union of the visible parts", SINGLE_MESH_FILTERS, ".stl")
+            path = self._ask_export_path("Export the union of the visible parts", UNION_FORMAT)
             if path is None:
                 return None
         items = [export_part(p) for p in parts]
@@ -140,7 +143,7 @@ class FileActions:
                        "The segmentation is being computed (Segment mode is on); export again when it shows.")
             return None
         if path is None:
-            path = ask_save_path(self.window, "Export the input split by part", MESH_FILTERS, ".glb")
+            path = self._ask_export_path("Export the input split by part", PARTS_FORMAT)
             if path is None:
                 return None
         by_index = {p.index: (p.name, p.colour) for p in reversed(self.doc.assembly.parts) if p.index >= 0}

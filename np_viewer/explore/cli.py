@@ -40,14 +40,13 @@ def cli_explore(checkpoint: str | Path | None = None, dataset: str | Path | None
 
         from trainer.inference import Predictor, list_shapes
 
-        from ..document import ShapeEntry
         from .window import ExploreWindow
         app = QApplication.instance() or QApplication(sys.argv[:1])
         refs = [r for r in list_shapes(dataset) if category is None or r.category == category]
         if len(refs) < 1 or max(pair) >= len(refs) or min(pair) < 0:
             raise ValueError(f"shapes {pair} are not among the {len(refs)} shapes of {dataset}")
         window = ExploreWindow(Predictor(checkpoint, device=device),
-                               [ShapeEntry(r.path, r.name, r.category) for r in refs],
+                               refs,
                                synchronous=out is not None)
         window.resize(*(size or DEFAULT_SIZE))
         window.show()

@@ -12,10 +12,9 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QMainW
                                QWidget)
 from pyvistaqt import QtInteractor
 
-from trainer.inference import Predictor
+from trainer.inference import Predictor, ShapeRef
 from trainer.palette import part_colour
 
-from ..document import ShapeEntry
 from ..render import polydata, set_view
 from ..jobs import JobContext, JobService
 from .interpolate import lerp_features, meshes_for
@@ -34,7 +33,7 @@ class ExploreWindow(QMainWindow):
     slice_updated = Signal()
     error = Signal(str)
 
-    def __init__(self, predictor: Predictor, shapes: list[ShapeEntry] | None = None, resolution: int = 3,
+    def __init__(self, predictor: Predictor, shapes: list[ShapeRef] | None = None, resolution: int = 3,
                  slice_resolution: int = 160, auto_update: bool = False, synchronous: bool = False,
                  parent: QWidget | None = None, jobs: JobService | None = None) -> None:
         super().__init__(parent)
@@ -43,7 +42,7 @@ class ExploreWindow(QMainWindow):
         self.resolution = int(resolution)
         self.slice_resolution = int(slice_resolution)
         self.synchronous = synchronous
-        self.entries: list[ShapeEntry] = []
+        self.entries: list[ShapeRef] = []
         self.features: dict[str, torch.Tensor] = {}     # shape path -> F (1, M, 2f)
         self.t = 0.0
         self.slice: PlaneSlice | None = None
@@ -87,7 +86,7 @@ class ExploreWindow(QMainWindow):
             self.set_shapes(shapes)
 
     # --- public API ---------------------------------------------------------------------------
-    def set_shapes(self, entries: list[ShapeEntry]) -> None:
+    def set_shapes(self, entries: list[ShapeRef]) -> None:
         self.entries = list(entries)
         for combo in (self.combo_a, self.combo_b):
             combo.blockSignals(True)
@@ -141,7 +140,7 @@ class ExploreWindow(QMainWindow):
         return any(self._busy.values()) or any(self._again.values())
 
     # --- work ---------------------------------------------------------------------------------
-    def _pair_entries(self) -> tuple[ShapeEntry | None, ShapeEntry | None]:
+    def _pair_entries(self) -> tuple[ShapeRef | None, ShapeRef | None]:
         ia, ib = self.combo_a.currentIndex(), self.combo_b.currentIndex()
         pick = lambda i: self.entries[i] if 0 <= i < len(self.entries) else None  # noqa: E731
         return pick(ia), pick(ib)

@@ -1,6 +1,6 @@
 """The gallery's state in plain Python (psygnal events, no Qt, no pyvista).
 
-What is shown is a function of: the shapes (``ShapeEntry`` list), the grid size, the page, the part
+What is shown is a function of: the shapes (``ShapeRef`` list), the grid size, the page, the part
 meshes of the instances on the page, and one shared style per primitive. The style lives in a viewer
 ``Document`` (one style ``Part`` per primitive, with an empty mesh), so the viewer's parts panel,
 solo and show-all work on it unchanged and a change to primitive k reaches every instance at once.
@@ -13,9 +13,10 @@ from typing import Sequence
 import numpy as np
 from psygnal import Signal
 
+from trainer.inference import ShapeRef
 from trainer.palette import part_colour
 
-from ..document import Document, Part, ShapeEntry
+from ..document import Document, Part
 from ..document.edits import FieldEdit, solo_edit
 
 MIN_SIDE, MAX_SIDE = 1, 8
@@ -26,7 +27,7 @@ PartMesh = tuple[np.ndarray, np.ndarray]
 class Instance:
     """One cell of the grid: which shape, and its part meshes once predicted."""
 
-    entry: ShapeEntry
+    entry: ShapeRef
     index: int                                  # position in the full list of entries
     meshes: list[PartMesh] | None = None        # None while inference is pending
     error: str = ""
@@ -48,7 +49,7 @@ class GalleryModel:
 
     def __init__(self, rows: int = 4, cols: int = 4) -> None:
         self.styles = Document()
-        self._entries: list[ShapeEntry] = []
+        self._entries: list[ShapeRef] = []
         self._rows, self._cols = _check_side(rows, "rows"), _check_side(cols, "cols")
         self._page = 0
         self._cells: list[Instance] = []
@@ -56,7 +57,7 @@ class GalleryModel:
 
     # --- shapes and layout --------------------------------------------------------------------
     @property
-    def entries(self) -> list[ShapeEntry]:
+    def entries(self) -> list[ShapeRef]:
         return list(self._entries)
 
     @property
@@ -83,7 +84,7 @@ class GalleryModel:
     def cells(self) -> list[Instance]:
         return list(self._cells)
 
-    def set_entries(self, entries: Sequence[ShapeEntry]) -> None:
+    def set_entries(self, entries: Sequence[ShapeRef]) -> None:
         self._entries = list(entries)
         self._page = 0
         self._relayout()

@@ -6,10 +6,9 @@ from typing import Callable, Sequence
 
 from PySide6.QtCore import QObject, Signal
 
-from trainer.inference import Prediction, Predictor, ShapeInput
+from trainer.inference import Prediction, Predictor, ShapeInput, ShapeRef
 from trainer.inference.predictor import CPU_VERTICES_PER_PASS as _DEFAULT_PER_PASS
 
-from ..document import ShapeEntry
 from ..jobs import JobContext, JobService
 
 # On the CPU the flow is fastest when one pass holds about this many sphere vertices (all batch
@@ -42,13 +41,13 @@ class PageLoader(QObject):
         self.jobs = jobs if jobs is not None else JobService(synchronous, self)
         self.pending = 0
 
-    def shape(self, entry: ShapeEntry) -> ShapeInput:
+    def shape(self, entry: ShapeRef) -> ShapeInput:
         return self.jobs.shape(entry.path, entry.category)
 
-    def cached(self, predictor: Predictor, entry: ShapeEntry, resolution: int) -> Prediction | None:
+    def cached(self, predictor: Predictor, entry: ShapeRef, resolution: int) -> Prediction | None:
         return self.jobs.predictions.get((predictor.key, entry.path, int(resolution)))
 
-    def request(self, predictor: Predictor | None, items: Sequence[tuple[int, ShapeEntry]], resolution: int) -> None:
+    def request(self, predictor: Predictor | None, items: Sequence[tuple[int, ShapeRef]], resolution: int) -> None:
         """Predict ``items`` ((entry index, entry) pairs) in batches of ``batch_size``."""
         self.jobs.cancel(owner=self, group="page")
         self.pending = 0
@@ -60,11 +59,11 @@ class PageLoader(QObject):
             chunk = items[start:start + self.batch_size]
             self._submit(self._job(predictor, chunk, resolution), [i for i, _ in chunk])
 
-    def _job(self, predictor: Predictor, chunk: list[tuple[int, ShapeEntry]], resolution: int) -> Callable:
+    def _job(self, predictor: Predictor, chunk: list[tuple[int, ShapeRef]], resolution: int) -> Callable:
         def job(ctx: JobContext) -> list[tuple[int, Prediction | None, str]]:
             ctx.check()
             results: dict[int, tuple[Prediction | None, str]] = {}
-            todo: list[tuple[int, ShapeEntry, ShapeInput]] = []
+            todo: list[tuple[int, ShapeRef, ShapeInput]] = []
             for index, entry in chunk:
                 try:
                     todo.append((index, entry, self.shape(entry)))

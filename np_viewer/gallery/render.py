@@ -18,6 +18,7 @@ import pyvista as pv
 import vtk
 
 from ..render import STANDARD_VIEWS
+from ..render.meshes import vertex_normals
 from .labels import draw_strips, strips_mesh
 from .model import GalleryModel, Instance
 
@@ -328,18 +329,6 @@ def update_part_mesh(actor: pv.Actor, vertices: np.ndarray, faces: np.ndarray) -
     else:
         actor.mapper.dataset = part_mesh(vertices, faces)
         actor.mapper.Update()
-
-
-def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
-    """Area-weighted unit vertex normals (V, 3) float32."""
-    v = np.asarray(vertices, np.float64)
-    f = np.asarray(faces, np.int64)
-    n = np.cross(v[f[:, 1]] - v[f[:, 0]], v[f[:, 2]] - v[f[:, 0]])
-    flat = np.repeat(n, 3, axis=0)            # each face's normal once per corner
-    corners = f.ravel()
-    out = np.stack([np.bincount(corners, weights=flat[:, d], minlength=len(v)) for d in range(3)], axis=1)
-    out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
-    return out.astype(np.float32)
 
 
 def outward_faces(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:

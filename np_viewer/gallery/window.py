@@ -11,9 +11,8 @@ from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence
 from PySide6.QtWidgets import (QColorDialog, QComboBox, QDockWidget, QHBoxLayout, QLabel, QMainWindow, QPushButton,
                                QSpinBox, QToolBar, QVBoxLayout, QWidget)
 
-from trainer.inference import Prediction, Predictor, list_shapes
+from trainer.inference import Prediction, Predictor, ShapeRef, list_shapes
 
-from ..document import ShapeEntry
 from ..render import STANDARD_VIEWS
 from ..widgets.errors import show_error
 from ..widgets.parts_panel import PartsPanel
@@ -57,7 +56,7 @@ class GalleryWindow(QMainWindow):
         self._closed = False
         self._explorer = None
         self._auto_update = auto_update
-        self._all_entries: list[ShapeEntry] = []
+        self._all_entries: list[ShapeRef] = []
         self.category: str | None = None
 
         self.view = GalleryView(self.model, self, auto_update=auto_update)
@@ -213,7 +212,7 @@ class GalleryWindow(QMainWindow):
                             f"(it has {', '.join(categories) or 'none'})")
             return
         self.dataset, self.split = Path(path), split
-        self._all_entries = [ShapeEntry(r.path, r.name, r.category) for r in refs]
+        self._all_entries = list(refs)
         self.category_box.blockSignals(True)
         self.category_box.clear()
         self.category_box.addItems([ALL_CATEGORIES, *categories])
@@ -236,7 +235,7 @@ class GalleryWindow(QMainWindow):
         rank = {p: i for i, p in enumerate(paths)}
         self.model.set_entries(sorted(shown, key=lambda e: rank.get(e.path, len(rank))))
 
-    def set_entries(self, entries: list[ShapeEntry]) -> None:
+    def set_entries(self, entries: list[ShapeRef]) -> None:
         """Show these shapes (no consistency panel unless ``open_dataset`` is used)."""
         self.dataset = None
         self._all_entries = list(entries)
@@ -244,7 +243,7 @@ class GalleryWindow(QMainWindow):
 
     def set_instance_meshes(self, meshes: list[list[tuple[np.ndarray, np.ndarray]]]) -> None:
         """Show ready-made part meshes (benchmarks, scripts): one list of parts per cell."""
-        self.model.set_entries([ShapeEntry(f"mesh-{i}", f"instance {i}") for i in range(len(meshes))])
+        self.model.set_entries([ShapeRef(f"mesh-{i}", f"instance {i}") for i in range(len(meshes))])
         for i, parts in enumerate(meshes[: self.model.per_page]):
             self.model.set_result(i, parts)
 

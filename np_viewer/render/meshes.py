@@ -11,14 +11,16 @@ from vtkmodules.vtkRenderingCore import vtkPolyDataMapper
 
 
 def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
-    """Area-weighted unit vertex normals (faces are counter-clockwise seen from outside)."""
+    """Area-weighted unit vertex normals (V, 3) float32 (faces are counter-clockwise seen from outside);
+    the viewport and the gallery both shade with these."""
     v = np.asarray(vertices, np.float64)
     f = np.asarray(faces, np.int64)
-    fn = np.cross(v[f[:, 1]] - v[f[:, 0]], v[f[:, 2]] - v[f[:, 0]])
-    vn = np.zeros_like(v)
-    for k in range(3):
-        np.add.at(vn, f[:, k], fn)
-    return (vn / np.maximum(np.linalg.norm(vn, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+    n = np.cross(v[f[:, 1]] - v[f[:, 0]], v[f[:, 2]] - v[f[:, 0]])
+    flat = np.repeat(n, 3, axis=0)            # each face's normal once per corner
+    corners = f.ravel()                       # bincount sums them per vertex (much faster than add.at)
+    out = np.stack([np.bincount(corners, weights=flat[:, d], minlength=len(v)) for d in range(3)], axis=1)
+    out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+    return out.astype(np.float32)
 
 
 def polydata(vertices: np.ndarray, faces: np.ndarray | None, normals: bool = True) -> pv.PolyData:

@@ -8,6 +8,8 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QLabel, QMainWindow, QProgressBar,
                                QSpinBox, QToolBar, QWidget)
 
+from trainer.file_types import SHAPE_OPEN_FILTER
+
 from ..document import OVERLAY_MODES, Document
 from ..render import STANDARD_VIEWS
 from ..session import Session
@@ -18,8 +20,6 @@ from .parts_panel import PartsPanel
 from .shape_browser import ShapeBrowser
 from .viewport import Viewport
 
-SHAPE_FILTER = ("Shapes (*.obj *.ply *.stl *.off *.glb *.gltf *.xyz *.npy);;"
-                "Meshes (*.obj *.ply *.stl *.off *.glb *.gltf);;Point clouds (*.ply *.xyz *.npy);;All files (*)")
 MODEL_FILTER = "Checkpoints (*.pt *.pth *.ckpt *.tar);;All files (*)"
 
 
@@ -192,7 +192,7 @@ class MainWindow(QMainWindow):
             show_error(self, title, message)
 
     def _open_shapes_dialog(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, "Open shapes", "", SHAPE_FILTER)
+        files, _ = QFileDialog.getOpenFileNames(self, "Open shapes", "", SHAPE_OPEN_FILTER)
         if files:
             self.session.open_paths(files)
 

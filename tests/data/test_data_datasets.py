@@ -9,6 +9,7 @@ from torch.utils.data import DataLoader
 from trainer.data import PreparedDataset, load_prepared
 from trainer.data.datasets import DatasetError, dataset_from_config
 from trainer.data.prepare import main
+from trainer.input_kinds import IMAGE, VOXELS
 
 
 @pytest.fixture(scope="module")
@@ -100,9 +101,9 @@ def test_default_collate_and_loader(dataset_dir):
 
 
 def test_voxel_and_image_inputs(dataset_dir):
-    vox = PreparedDataset(dataset_dir, "val", input_type="voxel", seed=0)[0]["input"]
+    vox = PreparedDataset(dataset_dir, "val", input_kind=VOXELS, seed=0)[0]["input"]
     assert vox.shape == (1, 32, 32, 32) and 0 < vox.mean() < 1
-    img = PreparedDataset(dataset_dir, "val", input_type="image", random_view=True, seed=0)[0]["input"]
+    img = PreparedDataset(dataset_dir, "val", input_kind=IMAGE, random_view=True, seed=0)[0]["input"]
     assert img.shape == (3, 64, 64) and img.dtype == torch.float32
     assert img.std() > 0.1     # the shape is visible, not a blank image
 

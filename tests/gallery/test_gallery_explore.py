@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from np_viewer.document import ShapeEntry
+from trainer.inference import ShapeRef
 from np_viewer.render.pixels import colour_mask
 from trainer.inference import Predictor, load_shape
 from trainer.palette import part_colour
@@ -26,7 +26,7 @@ def predictor(tiny_checkpoint):
 @pytest.fixture
 def explore(qtbot, predictor, tiny_dataset):
     from np_viewer.explore import ExploreWindow
-    entries = [ShapeEntry(str(tiny_dataset / "humanoid" / f"h0{i}"), f"h0{i}") for i in range(3)]
+    entries = [ShapeRef(str(tiny_dataset / "humanoid" / f"h0{i}"), f"h0{i}") for i in range(3)]
     w = ExploreWindow(predictor, entries, resolution=2, slice_resolution=64, auto_update=False)
     qtbot.addWidget(w)
     w.resize(560, 460)

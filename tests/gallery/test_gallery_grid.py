@@ -185,12 +185,12 @@ def test_inside_the_model_opens_on_the_highlighted_instance(make_gallery, predic
 
 
 def test_an_unreadable_shape_fails_alone(make_gallery, predictor, tiny_dataset, qtbot, tmp_path):
-    from np_viewer.document import ShapeEntry
+    from trainer.inference import ShapeRef
     bad = tmp_path / "broken.obj"
     bad.write_text("this is not a mesh\n")
-    good = [ShapeEntry(str(tiny_dataset / "humanoid" / n), n) for n in ("h00", "h01", "h02")]
+    good = [ShapeRef(str(tiny_dataset / "humanoid" / n), n) for n in ("h00", "h01", "h02")]
     w = make_gallery(2, 2, predictor=predictor)
-    w.set_entries([good[0], ShapeEntry(str(bad), "broken"), *good[1:]])
+    w.set_entries([good[0], ShapeRef(str(bad), "broken"), *good[1:]])
     qtbot.waitUntil(lambda: w.loader.pending == 0 and all(c.ready or c.error for c in w.model.cells),
                     timeout=60000)
     cells = w.model.cells

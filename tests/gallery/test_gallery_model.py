@@ -4,14 +4,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from np_viewer.document import ShapeEntry
+from trainer.inference import ShapeRef
 from np_viewer.gallery.model import GalleryModel, parse_grid
 from np_viewer.gallery.render import outward_faces
 from trainer.palette import part_colour
 
 
 def _entries(n):
-    return [ShapeEntry(f"/s/{i}", f"s{i}") for i in range(n)]
+    return [ShapeRef(f"/s/{i}", f"s{i}") for i in range(n)]
 
 
 def test_parse_grid():

@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from np_viewer.document import Document, Part, ShapeEntry
+from np_viewer.document import Document, Part
+from trainer.inference import ShapeRef
 
 
 def parts(n=3):
@@ -125,7 +126,7 @@ def test_library_current_and_step():
     doc = Document()
     seen = []
     doc.library.current_changed.connect(seen.append)
-    doc.library.set_entries([ShapeEntry(f"/s/{i}", f"s{i}", "c" if i % 2 else "d") for i in range(3)])
+    doc.library.set_entries([ShapeRef(f"/s/{i}", f"s{i}", "c" if i % 2 else "d") for i in range(3)])
     doc.library.step(1)
     doc.library.step(5)
     doc.library.step(-10)

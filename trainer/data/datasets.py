@@ -12,10 +12,8 @@ from torch.utils.data import Dataset
 
 from trainer.data.manifest import list_prepared
 from trainer.data.prepared import SAMPLES_FILE, VOXEL_RESOLUTION, read_meta
+from trainer.input_kinds import IMAGE, INPUT_KINDS, POINTS, VOXELS, input_kind_of
 
-INPUT_TYPES = ("pointcloud", "image", "voxel")
-# feature_extractor.type of a config -> the input the encoder eats
-ENCODER_INPUT = {"pointcloud": "pointcloud", "resnet18": "image", "voxel": "voxel"}
 IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
 IMAGENET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
 
@@ -28,8 +26,8 @@ class PreparedDataset(Dataset):
     """Random samples from prepared shapes, one dict of tensors per shape.
 
     Each item:
-      input            (n_input_points, 3) surface points for the ``pointcloud`` encoder,
-                       (3, H, W) a normalised view for ``image``, (1, 32, 32, 32) for ``voxel``
+      input            what ``input_kind`` (trainer.input_kinds) says: (n_input_points, 3) surface
+                       points, (3, H, W) a normalised view or (1, 32, 32, 32) voxels
       surface_points   (S, 3), surface_normals (S, 3), part_labels (S,) int64 (-1 = unknown)
       volume_points    (V, 3), occupancy (V,) 0/1, volume_weights (V,)
       scale (), translation (3,): normalised = original * scale + translation
@@ -52,10 +50,10 @@ class PreparedDataset(Dataset):
     def __init__(self, dataset_dir: str | os.PathLike, split: str | Sequence[str] | None = "train",
                  n_input_points: int = 2048, n_surface_samples: int = 2000,
                  n_volume_samples: int = 2000, equal: bool = True, seed: int | None = None,
-                 input_type: str = "pointcloud", random_view: bool = False,
+                 input_kind: str = POINTS, random_view: bool = False,
                  volume_source: str = "uniform", cache_size: int = 32, positive_weight: float = 0.0) -> None:
-        if input_type not in INPUT_TYPES:
-            raise DatasetError(f"input_type must be one of {', '.join(INPUT_TYPES)}, not '{input_type}'.")
+        if input_kind not in INPUT_KINDS:
+            raise DatasetError(f"input_kind must be one of {', '.join(INPUT_KINDS)}, not '{input_kind}'.")
         if volume_source not in ("uniform", "all"):
             raise DatasetError(f"volume_source must be 'uniform' or 'all', not '{volume_source}'.")
         self.dataset_dir = Path(dataset_dir)
@@ -66,7 +64,7 @@ class PreparedDataset(Dataset):
         self.equal = bool(equal)
         self.positive_weight = float(positive_weight)
         self.seed = seed
-        self.input_type = input_type
+        self.input_kind = input_kind
         self.random_view = bool(random_view)
         self.volume_source = volume_source
         self.cache_size = int(cache_size)
@@ -104,7 +102,7 @@ class PreparedDataset(Dataset):
         occ = arr["occupancy"].astype(bool)
         arr["inside_idx"] = np.flatnonzero(occ)
         arr["outside_idx"] = np.flatnonzero(~occ)
-        if self.input_type == "image" and arr["n_views"] == 0:
+        if self.input_kind == IMAGE and arr["n_views"] == 0:
             raise DatasetError(f"{self.shape_dirs[i]}: prepared without views; re-run np-prepare with --views K.")
         if self.cache_size > 0:
             self._cache[i] = arr
@@ -120,7 +118,7 @@ class PreparedDataset(Dataset):
             with np.load(d / SAMPLES_FILE, allow_pickle=False) as z:
                 arr = {k: z[k] for k in keys}
                 arr["part_labels"] = z["surface_part_labels"] if "surface_part_labels" in z.files else None
-                if self.input_type == "voxel":
+                if self.input_kind == VOXELS:
                     if "voxels_32" not in z.files:
                         raise DatasetError(f"{d}: prepared without voxels; re-run np-prepare with voxels.")
                     r = VOXEL_RESOLUTION
@@ -194,9 +192,9 @@ class PreparedDataset(Dataset):
         part = (labels[s_idx].astype(np.int64) if labels is not None
                 else np.full(self.n_surface_samples, -1, dtype=np.int64))
         vp, occ, w = self._volume(arr, rng)
-        if self.input_type == "pointcloud":
+        if self.input_kind == POINTS:
             x = arr["surface_points"][rng.integers(0, n_surf, self.n_input_points)]
-        elif self.input_type == "voxel":
+        elif self.input_kind == VOXELS:
             x = arr["voxels"][None]
         else:
             x = self._image(i, arr, rng)
@@ -237,7 +235,7 @@ class InMemoryDataset(PreparedDataset):
             "n_uniform": int(r.n_uniform), "scale": float(r.scale),
             "translation": np.asarray(r.translation, dtype=np.float32), "n_views": 0,
         }
-        if self.input_type == "voxel":
+        if self.input_kind == VOXELS:
             if r.voxels is None:
                 raise DatasetError(f"{r.name}: prepared without voxels.")
             arr["voxels"] = np.asarray(r.voxels, np.float32)
@@ -251,8 +249,7 @@ def dataset_from_config(config: dict, split: str | Sequence[str] | None, seed: i
 
     Keys used: data.n_points_on_mesh (surface samples), data.n_points_in_mesh (volume
     samples), data.n_input_points, data.equal, data.positive_weight, data.random_view,
-    feature_extractor.type
-    (pointcloud / resnet18 -> image / voxel).
+    feature_extractor.type (its input kind: ``trainer.input_kinds.ENCODER_INPUT``).
     """
     data = config.get("data", {}) or {}
     dtype = data.get("dataset_type", "prepared")
@@ -262,7 +259,6 @@ def dataset_from_config(config: dict, split: str | Sequence[str] | None, seed: i
     directory = data.get("dataset_directory")
     if not directory:
         raise DatasetError("data.dataset_directory is not set in the config.")
-    encoder = (config.get("feature_extractor", {}) or {}).get("type", "pointcloud")
     kwargs: dict[str, Any] = dict(
         n_input_points=int(data.get("n_input_points", 2048)),
         n_surface_samples=int(data.get("n_points_on_mesh", 2000)),
@@ -270,7 +266,7 @@ def dataset_from_config(config: dict, split: str | Sequence[str] | None, seed: i
         equal=bool(data.get("equal", True)),
         positive_weight=float(data.get("positive_weight", 0) or 0),
         random_view=bool(data.get("random_view", False)),
-        input_type=ENCODER_INPUT.get(encoder, "pointcloud"),
+        input_kind=input_kind_of(config),
         seed=seed,
     )
     kwargs.update(overrides)

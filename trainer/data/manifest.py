@@ -15,6 +15,7 @@ import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from trainer.fsutil import write_text
 from trainer.data.prepared import INCOMPLETE_DIR, META_FILE, is_prepared_shape_dir, read_meta
 
 MANIFEST_FILE = "manifest.json"
@@ -104,12 +105,9 @@ def write_manifest(dataset_dir: str | os.PathLike, entries: list[ManifestEntry])
     root = Path(dataset_dir)
     root.mkdir(parents=True, exist_ok=True)
     path = root / MANIFEST_FILE
-    tmp = root / f".{MANIFEST_FILE}.{os.getpid()}.tmp"
     doc = {"format": MANIFEST_FORMAT, "version": 1,
            "shapes": [asdict(e) for e in sorted(entries, key=lambda e: (e.category, e.name))]}
-    tmp.write_text(json.dumps(doc, indent=1))
-    os.replace(tmp, path)
-    return path
+    return write_text(path, json.dumps(doc, indent=1))
 
 
 def reindex(dataset_dir: str | os.PathLike) -> list[ManifestEntry]:

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import trimesh
 
-MESH_EXTENSIONS: tuple[str, ...] = (".obj", ".ply", ".stl", ".off", ".glb", ".gltf")
+from trainer.file_types import MESH_EXTENSIONS
 
 # Above this many faces a file is refused rather than risk exhausting memory in a worker.
 DEFAULT_MAX_FACES = 5_000_000

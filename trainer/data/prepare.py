@@ -15,12 +15,12 @@ from typing import Iterator
 
 from trainer.data.manifest import (DEFAULT_FRACTIONS, MANIFEST_FILE, ManifestError, SPLITS, assign_split,
                                    read_splits_file, reindex)
-from trainer.data.mesh_io import DEFAULT_MAX_FACES, MeshLoadError, load_mesh
+from trainer.data.mesh_io import DEFAULT_MAX_FACES, MESH_EXTENSIONS, MeshLoadError, load_mesh
 from trainer.data.pipeline import NoInsideError, PrepareOptions, prepare_mesh
 from trainer.data.prepared import INCOMPLETE_DIR, is_prepared_shape_dir, shape_dir_for
 from trainer.data.sources import Job, SourceError, discover, in_shard, synthetic_jobs
 from trainer.data.synthetic import FAMILIES
-from trainer.fsutil import unwritable_reason
+from trainer.fsutil import unwritable_reason, write_text
 from trainer.interrupts import EXIT_INTERRUPTED, abort_on_repeat, exit_interrupted, sigterm_as_interrupt
 from trainer.processes import kill_processes, pid_alive, safe_context, stop_processes
 
@@ -290,7 +290,7 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     except SourceError as exc:
         return usage(str(exc))
     if not jobs:
-        return usage(f"no mesh files ({', '.join(('obj', 'ply', 'stl', 'off', 'glb', 'gltf'))}) found in "
+        return usage(f"no mesh files ({', '.join(s[1:] for s in MESH_EXTENSIONS)}) found in "
                      f"{' '.join(args.inputs)}.")
     out_resolved = out_dir.resolve()
     # never re-ingest our own output (e.g. `np-prepare . --out prepared`)
@@ -343,9 +343,7 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     suffix = "" if shard_n == 1 else f".shard-{shard_i}-of-{shard_n}"
     report = out_dir / f"failures{suffix}.txt"
     if failures:
-        tmp = report.with_suffix(".txt.tmp")
-        tmp.write_text("".join(f"{f.job.source}\t{f.reason}\n" for f in failures))
-        os.replace(tmp, report)
+        write_text(report, "".join(f"{f.job.source}\t{f.reason}\n" for f in failures))
     elif report.exists():
         report.unlink()
 

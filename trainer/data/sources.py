@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from trainer.data.mesh_io import MESH_EXTENSIONS, is_mesh_file
+from trainer.data.mesh_io import is_mesh_file
 
 _SYNSET = re.compile(r"^\d{8}$")
 # Mesh file names inside a ShapeNet model directory, most preferred first: the authors'
@@ -125,4 +125,4 @@ def _clean(text: str) -> str:
     return text.strip()
 
 
-__all__ = ["Job", "SourceError", "discover", "synthetic_jobs", "in_shard", "MESH_EXTENSIONS"]
+__all__ = ["Job", "SourceError", "discover", "synthetic_jobs", "in_shard"]

@@ -84,6 +84,13 @@ def _capsule(a, b, ra: float, rb: float, seg: int) -> Manifold:
                                 Manifold.sphere(rb, seg).translate(list(map(float, b)))])
 
 
+def _limb(joints, tapers, radius: float, seg: int) -> Manifold:
+    """Capsules joining consecutive ``joints``; segment k runs from ``radius * tapers[k][0]`` to
+    ``radius * tapers[k][1]``."""
+    return Manifold.batch_boolean([_capsule(a, b, radius * ra, radius * rb, seg)
+                                   for a, b, (ra, rb) in zip(joints, joints[1:], tapers)], m3.OpType.Add)
+
+
 def _ellipsoid(centre, radii, seg: int) -> Manifold:
     return Manifold.sphere(1.0, seg).scale(list(map(float, radii))).translate(list(map(float, centre)))
 
@@ -147,11 +154,7 @@ def _humanoid(rng: np.random.Generator, seg: int) -> list[tuple[str, Manifold]]:
         wrist = elbow + arm_len * 0.40 * (r_el @ np.array([0.0, -1.0, 0.0]))
         hand = wrist + arm_len * 0.12 * (r_el @ np.array([0.0, -1.0, 0.0]))
         ar = 0.045 * s * bulk
-        arm = Manifold.batch_boolean([
-            _capsule(shoulder, elbow, ar * 1.1, ar * 0.9, seg),
-            _capsule(elbow, wrist, ar * 0.9, ar * 0.7, seg),
-            _capsule(wrist, hand, ar * 0.75, ar * 0.6, seg),
-        ], m3.OpType.Add)
+        arm = _limb([shoulder, elbow, wrist, hand], [(1.1, 0.9), (0.9, 0.7), (0.75, 0.6)], ar, seg)
         parts.append((f"arm_{side}", arm))
 
         # Leg: hip abduction then flexion, knee bends backward, foot points forward.
@@ -164,11 +167,7 @@ def _humanoid(rng: np.random.Generator, seg: int) -> list[tuple[str, Manifold]]:
         ankle = knee + leg_len * (1 - thigh_frac) * (r_knee @ np.array([0.0, -1.0, 0.0]))
         toe = ankle + 0.2 * s * (r_knee @ np.array([0.0, -0.2, 1.0]))
         lr = 0.07 * s * bulk
-        leg = Manifold.batch_boolean([
-            _capsule(hip, knee, lr * 1.15, lr * 0.8, seg),
-            _capsule(knee, ankle, lr * 0.8, lr * 0.55, seg),
-            _capsule(ankle, toe, lr * 0.55, lr * 0.45, seg),
-        ], m3.OpType.Add)
+        leg = _limb([hip, knee, ankle, toe], [(1.15, 0.8), (0.8, 0.55), (0.55, 0.45)], lr, seg)
         parts.append((f"leg_{side}", leg))
 
     # The trunk is built last so that its random draws come after all the others.

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
+from ..fsutil import write_text
 from .protocol import EvalSettings, ShapeScores, score_shape, union_surface_samples
 from .run import EvalReport, evaluate, format_table
 
@@ -99,9 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         out = Path(args.out)
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
-            tmp = out.with_name(f".{out.name}.tmp")
-            tmp.write_text(json.dumps(report.to_json(), indent=2))
-            os.replace(tmp, out)
+            write_text(out, json.dumps(report.to_json(), indent=2))
         except OSError as exc:
             print(f"np-eval: error: cannot write {out}: {exc.strerror or exc}", file=sys.stderr)
             return 2

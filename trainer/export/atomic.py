@@ -1,4 +1,5 @@
-"""All-or-nothing file writes: temporary files in the target folder, then ``os.replace``."""
+"""All-or-nothing exports of several files or a folder, on :mod:`trainer.fsutil`'s temporary
+files (in the target folder, then ``os.replace``), with one-sentence :class:`ExportError` messages."""
 from __future__ import annotations
 
 import errno
@@ -8,7 +9,7 @@ import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from ..fsutil import current_umask, new_file_mode
+from ..fsutil import current_umask, finish_temporary, temporary_beside
 from .errors import ExportError, ExportExistsError
 
 _REASONS = {
@@ -52,19 +53,14 @@ def write_files(files: Mapping[Path | str, bytes], *, overwrite: bool = False) -
     items = [(Path(p), data) for p, data in files.items()]
     targets = [p for p, _ in items]
     check_targets(targets, overwrite)
-    temps: list[str] = []
+    temps: list[Path] = []
     current = targets[0] if targets else Path(".")
-    mode = new_file_mode()
     try:
         for path, data in items:
             current = path
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            temps.append(tmp)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, mode)
+            temps.append(temporary_beside(path))
+            temps[-1].write_bytes(data)
+            finish_temporary(temps[-1])
         for (path, _), tmp in zip(items, list(temps)):
             current = path
             os.replace(tmp, path)

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
 
 from ..export import FORMATS
+from ..file_types import MESH_EXTENSIONS, listed
+from ..fsutil import write_text
 from ..inference.cli import (EXIT_FATAL, EXIT_OK, EXIT_SOME_FAILED, _collect_inputs, _message,
                              output_folders, process_shape)
 from ..inference.cli import build_parser as infer_parser
+from ..inference.resolution import MAX_RESOLUTION, resolution_problem
 
 EXIT_INTERRUPTED = 130
 
@@ -32,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
                "or parts.<fmt>, union.<fmt>). Ctrl-C keeps the best state so far. Exit status: 0 "
                "all shapes done, 1 some failed, 2 nothing could run, 130 interrupted.")
     p.add_argument("inputs", nargs="+", metavar="INPUT",
-                   help="mesh files (.obj .ply .stl .off .glb .gltf), prepared shape folders, prepared "
+                   help=f"mesh files ({listed(MESH_EXTENSIONS)}), prepared shape folders, prepared "
                         "datasets or folders of meshes")
     p.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder (created if missing)")
     start = p.add_mutually_exclusive_group()
@@ -47,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="auto", help="auto, cpu or cuda[:N] (default: auto)")
     p.add_argument("--threads", type=int, default=None, metavar="T", help="torch threads (default: torch's)")
     p.add_argument("--resolution", type=int, default=3, metavar="N",
-                   help="icosphere subdivision level of each exported part, 0..6 (default 3)")
+                   help=f"icosphere subdivision level of each exported part, 0..{MAX_RESOLUTION} (default 3)")
     p.add_argument("--seed", type=int, default=0, help="seed of the samples and the fresh model (default 0)")
     p.add_argument("--split", default=None, help="for prepared datasets: only shapes of this split")
     p.add_argument("--overwrite", action="store_true", help="replace existing output files")
@@ -71,9 +73,8 @@ def _check_args(args: argparse.Namespace) -> str | None:
         return "--seconds must be positive."
     if args.primitives is not None and args.primitives < 1:
         return "--primitives must be at least 1."
-    if not 0 <= args.resolution <= 6:
-        return "--resolution must be between 0 and 6."
-    return None
+    problem = resolution_problem(args.resolution)
+    return None if problem is None else f"--resolution {problem}."
 
 
 class _Bar:
@@ -98,9 +99,7 @@ class _Bar:
 
 
 def _write_json(path: Path, data: dict) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=1))
-    os.replace(tmp, path)
+    write_text(path, json.dumps(data, indent=1))
 
 
 def fit_one(ref, folder: Path, model, options, args: argparse.Namespace) -> tuple[object, list[str]]:

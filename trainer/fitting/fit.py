@@ -28,6 +28,7 @@ from typing import Callable
 import numpy as np
 import torch
 
+from ..input_kinds import POINTS
 from ..metrics import iou as iou_score
 from ..model.registry import build_model
 from .shape import FitShape, prepare_shape
@@ -262,7 +263,7 @@ def fit_shape(shape, options: FitOptions, model: torch.nn.Module | str | os.Path
         data = cfg["data"]
         # the targets come from the dataset exactly as in training; its "input" is replaced by x
         dataset = InMemoryDataset(
-            [fit.record], n_input_points=1, input_type="pointcloud",
+            [fit.record], n_input_points=1, input_kind=POINTS,
             n_surface_samples=int(options.surface_points or data.get("n_points_on_mesh", 2000)),
             n_volume_samples=int(options.volume_points or data.get("n_points_in_mesh", 2000)),
             equal=bool(data.get("equal", True)), positive_weight=float(data.get("positive_weight", 0) or 0),

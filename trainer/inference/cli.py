@@ -18,6 +18,7 @@ import numpy as np
 
 from ..data.mesh_io import FLAT_NOTE
 from ..export import (
+    EXPORT_FORMATS,
     FORMATS,
     ExportError,
     ExportExistsError,
@@ -30,10 +31,12 @@ from ..export import (
     union_parts,
     write_files,
 )
+from ..file_types import MESH_EXTENSIONS, POINT_EXTENSIONS, listed
 from ..fsutil import unwritable_reason
 from ..interrupts import EXIT_INTERRUPTED, abort_on_repeat, exit_interrupted, sigterm_as_interrupt
 from ..palette import part_colour
 from .outputs import OutputsManifest, output_names, remove_stale_outputs
+from .resolution import MAX_RESOLUTION, resolution_problem
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_FATAL = 0, 1, 2
 
@@ -56,17 +59,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("checkpoint", metavar="CHECKPOINT", help="model checkpoint (ours, or a published state dict with its YAML)")
     p.add_argument("inputs", nargs="+", metavar="INPUT",
-                   help="mesh files (.obj .ply .stl .off .glb .gltf), point clouds (.xyz .npy .ply), "
+                   help=f"mesh files ({listed(MESH_EXTENSIONS)}), point clouds ({listed(POINT_EXTENSIONS)}), "
                         "prepared shape folders, prepared datasets or folders of such files")
     p.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder (created if missing)")
     p.add_argument("--format", choices=FORMATS, default="obj", help="mesh format (default: obj)")
     p.add_argument("--resolution", type=int, default=3, metavar="N",
-                   help="icosphere subdivision level of each primitive mesh, 0..6 (default 3: 642 vertices)")
+                   help=f"icosphere subdivision level of each primitive mesh, 0..{MAX_RESOLUTION} "
+                        "(default 3: 642 vertices)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda[:N] (default: auto)")
     p.add_argument("--config", default=None, metavar="YAML", help="YAML config, for published checkpoints without one beside them")
     p.add_argument("--layout", choices=("auto", "per-part", "single"), default="auto",
-                   help="one file per part, or all parts in one file (auto: single for glb/gltf, "
-                        "per-part otherwise)")
+                   help="one file per part, or all parts in one file (auto: single for the scene "
+                        "formats glb/gltf, per-part otherwise)")
     p.add_argument("--frame", choices=("original", "normalised"), default="original",
                    help="coordinates of the output: the input's own (default) or the model's "
                         "normalised unit cube")
@@ -108,7 +112,7 @@ def process_shape(predictor, ref, folder: Path, args: argparse.Namespace) -> Sha
 
     result = ShapeResult()
     fmt = args.format
-    per_part = args.layout == "per-part" or (args.layout == "auto" and fmt not in ("glb", "gltf"))
+    per_part = args.layout == "per-part" or (args.layout == "auto" and not EXPORT_FORMATS[fmt].scene)
     shape = load_shape(ref.path)
     if shape.flat:
         result.warnings.append(f"{FLAT_NOTE}; decomposed from its surface points, volume metrics are unavailable")
@@ -208,8 +212,9 @@ def _fatal(text: str) -> int:
 
 
 def _main(args: argparse.Namespace) -> int:
-    if not 0 <= args.resolution <= 6:
-        return _fatal("--resolution must be between 0 and 6.")
+    problem = resolution_problem(args.resolution)
+    if problem is not None:
+        return _fatal(f"--resolution {problem}.")
     # Everything that can stop the run is checked before the model runs and before --out exists.
     reason = unwritable_reason(args.out) if not args.out.exists() or args.out.is_dir() else "it is a file"
     if reason is not None:

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 from collections import Counter
 from pathlib import Path
 from typing import Iterable, Sequence
 
 from ..data.prepared import safe_component
+from ..fsutil import write_text
 
 MANIFEST_NAME = "np-infer.json"
 MANIFEST_FORMAT = "neural-parts-studio/np-infer-outputs"
@@ -91,9 +91,7 @@ class OutputsManifest:
             return
         doc = {"format": MANIFEST_FORMAT, "version": 1,
                "shapes": [self.entries[k] for k in sorted(self.entries)]}
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(doc, indent=1, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, self.path)
+        write_text(self.path, json.dumps(doc, indent=1, ensure_ascii=False))
 
 
 __all__ = ["MANIFEST_NAME", "OutputsManifest", "folder_name", "output_names", "remove_stale_outputs"]

@@ -13,6 +13,8 @@ from typing import Any, Mapping
 import numpy as np
 import torch
 
+from ..input_kinds import IMAGE, POINTS, VOXELS
+from .resolution import check_resolution
 from .shapes import ShapeInput
 
 IMAGE_SIZE = 224       # the published image models were trained on 224 x 224 renderings
@@ -84,7 +86,7 @@ class Predictor:
 
     @property
     def input_kind(self) -> str:
-        return str(getattr(self.model, "input_kind", "points"))
+        return str(getattr(self.model, "input_kind", POINTS))
 
     @property
     def name(self) -> str:
@@ -113,15 +115,15 @@ class Predictor:
     def encoder_input(self, shape: ShapeInput) -> torch.Tensor:
         """The (1, ...) tensor the encoder takes for ``shape``: points, a 224x224 view or voxels."""
         kind = self.input_kind
-        if kind == "points":
+        if kind == POINTS:
             pts = shape.points
             if len(pts) > self._n_points:   # a fixed subset, so a shape always gives the same parts
                 pts = pts[np.random.default_rng(0).choice(len(pts), self._n_points, replace=False)]
             x = torch.from_numpy(np.ascontiguousarray(pts, np.float32))[None]
-        elif kind == "image":
+        elif kind == IMAGE:
             img = shape.image if shape.image is not None else render_view(shape.points, shape.normals)
             x = _image_tensor(img)
-        elif kind == "voxels":
+        elif kind == VOXELS:
             stored = getattr(shape.ground_truth, "voxels", None)     # prepared shapes carry their grid
             grid = np.asarray(stored, np.float32) if stored is not None else voxelize(shape.points)
             x = torch.from_numpy(np.ascontiguousarray(grid))[None, None]
@@ -135,8 +137,7 @@ class Predictor:
 
     @torch.no_grad()
     def predict(self, shape: ShapeInput, resolution: int = 3) -> Prediction:
-        if not 0 <= int(resolution) <= 6:
-            raise ValueError(f"resolution must be 0..6, got {resolution}")
+        check_resolution(resolution)
         t0 = time.perf_counter()
         x = self.encoder_input(shape)
         t1 = time.perf_counter()
@@ -157,8 +158,7 @@ class Predictor:
     @torch.no_grad()
     def meshes_from_features(self, features: torch.Tensor, resolution: int = 3) -> list[tuple[np.ndarray, np.ndarray]]:
         """The M part meshes of features F (1, M, 2f), as the model's primitive type builds them."""
-        if not 0 <= int(resolution) <= 6:
-            raise ValueError(f"resolution must be 0..6, got {resolution}")
+        check_resolution(resolution)
         meshes = self.model.primitive_meshes(features.to(self.device), int(resolution))[0]
         return [(np.asarray(v, np.float32), np.asarray(f, np.int64)) for v, f in meshes]
 
@@ -169,8 +169,7 @@ class Predictor:
         go through the model together, as many at once as pay off (all of them on CUDA, or with
         ``vertices_per_pass=None``; about ``vertices_per_pass`` sphere vertices per flow pass on the
         CPU, where bigger passes spill the activations out of cache)."""
-        if not 0 <= int(resolution) <= 6:
-            raise ValueError(f"resolution must be 0..6, got {resolution}")
+        check_resolution(resolution)
         out: list[Prediction | None] = [None] * len(shapes)
         groups: dict[tuple, list[tuple[int, torch.Tensor]]] = {}
         for i, shape in enumerate(shapes):

@@ -14,9 +14,8 @@ import numpy as np
 
 from ..data.mesh_io import is_flat
 from ..data.normalize import Normalization, compute_normalization
+from ..file_types import MESH_EXTENSIONS, POINT_EXTENSIONS, SHAPE_EXTENSIONS
 
-POINT_EXTENSIONS = (".xyz", ".npy", ".ply")    # .ply may hold a mesh or a point cloud
-MESH_EXTENSIONS = (".obj", ".ply", ".stl", ".off", ".glb", ".gltf")
 DEFAULT_SURFACE_POINTS = 4096
 
 
@@ -66,8 +65,7 @@ def list_shapes(path: str | os.PathLike, split: str | None = None) -> list[Shape
     prepared = _list_prepared(path, split)
     if prepared is not None:
         return prepared
-    files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in
-                   set(MESH_EXTENSIONS) | set(POINT_EXTENSIONS))
+    files = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SHAPE_EXTENSIONS)
     if not files:
         raise ShapeLoadError(f"{path}: no prepared shapes, mesh files or point clouds found in this folder.")
     return [ShapeRef(str(p), p.stem, p.parent.name if p.parent != path else "") for p in files]
@@ -92,7 +90,7 @@ def _list_prepared(path: Path, split: str | None) -> list[ShapeRef] | None:
 
 
 def _check_extension(path: Path) -> None:
-    if path.suffix.lower() not in set(MESH_EXTENSIONS) | set(POINT_EXTENSIONS):
+    if path.suffix.lower() not in SHAPE_EXTENSIONS:
         raise ShapeLoadError(
             f"{path}: unsupported file type '{path.suffix}' (expected a mesh "
             f"{', '.join(MESH_EXTENSIONS)}, a point cloud {', '.join(POINT_EXTENSIONS)} or a prepared shape folder).")

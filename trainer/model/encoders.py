@@ -9,12 +9,14 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ..input_kinds import DEFAULT_ENCODER, IMAGE, POINTS, VOXELS
+
 
 class Encoder(nn.Module):
     """Base: maps an input batch to (B, feature_size)."""
 
     feature_size: int
-    input_kind: str  # "points", "image" or "voxels": what the data pipeline must feed
+    input_kind: str  # one of trainer.input_kinds.INPUT_KINDS: what the data pipeline must feed
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self._feature_extractor(x)
@@ -47,7 +49,7 @@ class PointCloudEncoder(Encoder):
     that max alone loses.
     """
 
-    input_kind = "points"
+    input_kind = POINTS
 
     def __init__(self, feature_size: int):
         super().__init__()
@@ -128,7 +130,7 @@ class _ResNet18(nn.Module):
 class ResNet18Encoder(Encoder):
     """Image encoder (B, 3, H, W) of the published image-input models."""
 
-    input_kind = "image"
+    input_kind = IMAGE
 
     def __init__(self, feature_size: int, freeze_bn: bool = True):
         super().__init__()
@@ -139,7 +141,7 @@ class ResNet18Encoder(Encoder):
 class VoxelEncoder(Encoder):
     """3D convolutional encoder over (B, 1, 32, 32, 32) occupancy grids (published layout)."""
 
-    input_kind = "voxels"
+    input_kind = VOXELS
 
     def __init__(self, feature_size: int):
         super().__init__()
@@ -158,11 +160,12 @@ class VoxelEncoder(Encoder):
         return self._feature_extractor_fc(features.flatten(1))
 
 
+# feature_extractor.type (the published names) -> encoder; its input_kind is ENCODER_INPUT[type]
 ENCODERS = {"pointcloud": PointCloudEncoder, "resnet18": ResNet18Encoder, "voxel": VoxelEncoder}
 
 
 def build_encoder(feature_cfg: dict) -> Encoder:
-    kind = feature_cfg.get("type", "pointcloud")
+    kind = feature_cfg.get("type", DEFAULT_ENCODER)
     size = int(feature_cfg.get("feature_size", 256))
     if kind == "pointcloud":
         return PointCloudEncoder(size)

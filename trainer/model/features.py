@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from ..config import ConfigError, load_config
+from ..input_kinds import encoder_type
 from .encoders import Encoder, build_encoder
 
 
@@ -76,7 +77,7 @@ class PrimitiveFeatures(nn.Module):
         return {
             "type": str(self.config["network"]["type"]),
             "primitives": self.n_primitives,
-            "encoder": str(self.config["feature_extractor"].get("type", "pointcloud")),
+            "encoder": encoder_type(self.config),
             "feature size": int(self.feature_size),
         }
 

@@ -10,7 +10,6 @@ state, every rank's RNG states and the step; the sample order is a function of t
 from __future__ import annotations
 
 import math
-import shutil
 import signal
 import time
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from .. import checkpoint
 from ..config import load_config, save_config
+from ..fsutil import copy_file
 from ..processes import safe_context
 from ..published_keys import check_training_config
 from . import distributed as D
@@ -148,167 +148,222 @@ def _validation(cfg: Mapping[str, Any], objective: Objective, s: "_Settings", in
     return validator, log
 
 
-def train(config: Mapping[str, Any] | str | Path, options: TrainOptions, dataset: Dataset | None = None) -> TrainResult:
-    """Train the primitive model ``network.type`` names, as ``config`` says; see the module docstring."""
-    from ..model import build_model
+class TrainRun:
+    """One run of :func:`train`, in three parts: the constructor sets everything up (model,
+    optimizer, resumed state, data order, RNG, logs), :meth:`update` takes one optimizer step
+    over ``aggregate`` micro-batches and logs it, :meth:`save_checkpoint` writes the state a
+    ``--resume`` continues from. :meth:`run` loops them until the end, a stop or an interrupt.
+    The order of the set-up steps is part of the exact-resume contract (it fixes the RNG streams)."""
 
-    cfg = load_config(config)
-    s = _Settings.from_config(cfg["training"])
-    objective = Objective.from_config(cfg)  # fail on a bad loss section before any work
-    check_training_config(cfg, objective.loss_fn.names)  # and on any published key value we do not implement
-    info = D.setup(options.device)
-    out = Path(options.out_dir)
-    stop = _StopFlag(options.handle_sigint)
-    try:
-        # Same initial weights on every rank (DDP also broadcasts rank 0's).
-        rng.seed_everything(s.seed)
-        model = build_model(cfg).to(info.device)
-        optimizer = build_optimizer(cfg["training"], model.parameters())
-        use_amp = s.amp != "off" and info.device.type == "cuda"
-        amp_dtype = torch.bfloat16 if s.amp == "bf16" else torch.float16
-        scaler = torch.amp.GradScaler("cuda", enabled=use_amp and amp_dtype == torch.float16)
-
-        step, elapsed = 0, 0.0
-        resume_from = _resume_path(options)
-        state = None
-        if resume_from is not None:
-            state = checkpoint.read_training_state(resume_from, map_location="cpu")
-            checkpoint.load_weights(model, state.get("model"), resume_from, "the config of this run")
-            optimizer.load_state_dict(state["optimizer"])
-            if "scaler" in state and state["scaler"]:
-                scaler.load_state_dict(state["scaler"])
-            step, elapsed = int(state["step"]), float(state.get("seconds", 0.0))
-        total = s.epochs * s.steps_per_epoch
-        end = total if options.max_steps is None else min(total, int(options.max_steps))
-
-        if dataset is None:
-            dataset = build_dataset(cfg, cfg["training"].get("splits", ["train", "val"]), seed=s.seed)
-        stream = BatchIndexStream(len(dataset), s.batch_size, info.rank, info.world_size, s.seed, start_batch=step)
-        loader = DataLoader(PassIndexed(dataset), batch_sampler=stream, collate_fn=collate, num_workers=s.num_workers,
-                            multiprocessing_context=safe_context() if s.num_workers > 0 else None,  # never fork
-                            generator=torch.Generator().manual_seed(s.seed),  # keeps the global RNG untouched
-                            pin_memory=info.device.type == "cuda")
-        ddp = DistributedDataParallel(model, device_ids=[info.device] if info.device.type == "cuda" else None) \
-            if info.distributed else model
-
+    def __init__(self, cfg: dict, s: _Settings, objective: Objective, info: D.DistInfo,
+                 options: TrainOptions, dataset: Dataset | None) -> None:
+        self.cfg, self.s, self.objective, self.info, self.options = cfg, s, objective, info, options
+        self.out = Path(options.out_dir)
+        self._build_model()
+        state = self._resume()
+        self.total = s.epochs * s.steps_per_epoch
+        self.end = self.total if options.max_steps is None else min(self.total, int(options.max_steps))
+        self.loader = self._loader(dataset)
+        self.ddp = DistributedDataParallel(self.model, device_ids=[info.device] if info.device.type == "cuda"
+                                           else None) if info.distributed else self.model
         # RNG: per-rank streams (sphere samples differ across ranks), restored on resume.
         if state is not None and "rng" in state:
             ranks = state["rng"]
             rng.restore(ranks[info.rank] if info.rank < len(ranks) else ranks[0])
         else:
             rng.seed_everything(s.seed + 1000 * info.rank + 1)
-
-        logs = tb = None
-        if info.is_main:
-            out.mkdir(parents=True, exist_ok=True)
-            save_config(cfg, out / "config.yaml")
-            logs = CSVLog(out / "log.csv")
-            logs.truncate_after(step)
-            tb = TensorBoardLog(out / "tensorboard", purge_step=step + 1 if step else None)
-        validator, val_log = _validation(cfg, objective, s, info, out, step) if info.is_main else (None, None)
-
-        validated_at = -1
-
-        def validate() -> None:
-            nonlocal validated_at
-            validated_at = step
-            row = {"step": step, "epoch": step // s.steps_per_epoch, **validator.run(model)}
-            val_log.write(row)
-            tb.write(step, {k: v for k, v in row.items() if k not in ("step", "epoch")}, prefix="val")
-            if bar is not None:
-                bar.write(f"validation at step {step}: loss {row['loss']:.4f}, IoU {row['iou']:.3f}")
-
-        def save(path_step: int, final: bool = False) -> Path | None:
-            rng_states = D.gather_objects(rng.capture(), info)
-            if not info.is_main:
-                return None
-            extra = dict(step=path_step, epoch=path_step // s.steps_per_epoch, optimizer=optimizer.state_dict(),
-                         rng=rng_states, seconds=elapsed + (time.perf_counter() - t0), world_size=info.world_size,
-                         scaler=scaler.state_dict() if scaler.is_enabled() else {},
-                         device=str(info.device), torch_version=str(torch.__version__))
-            ck_dir = out / "checkpoints"
-            path = checkpoint.save(ck_dir / f"step_{path_step:08d}.pt", model, cfg, **extra)
-            shutil.copyfile(path, out / ".last.pt.tmp")
-            (out / ".last.pt.tmp").replace(out / "last.pt")
-            if final:
-                shutil.copyfile(path, out / ".model.pt.tmp")
-                (out / ".model.pt.tmp").replace(out / "model.pt")
-            old = sorted(ck_dir.glob("step_*.pt"))[:-s.keep_checkpoints] if s.keep_checkpoints > 0 else []
-            for p in old:
-                p.unlink(missing_ok=True)
-            return path
-
-        bar = None
+        self._open_logs()
+        self.validated_at = -1
+        self.bar = None
         if info.is_main and options.progress:
             from tqdm import tqdm
-            bar = tqdm(total=end, initial=step, desc="train", unit="step", dynamic_ncols=True)
+            self.bar = tqdm(total=self.end, initial=self.step, desc="train", unit="step", dynamic_ncols=True)
+        self.history: list[dict[str, float]] = []
+        self.last_path: Path | None = None
+        self.t0 = time.perf_counter()
 
-        t0 = time.perf_counter()
-        history: list[dict[str, float]] = []
-        model.train()
-        data_iter = iter(loader)
-        last_path: Path | None = None
+    # --- set-up --------------------------------------------------------------------------------
+    def _build_model(self) -> None:
+        from ..model import build_model
+
+        # Same initial weights on every rank (DDP also broadcasts rank 0's).
+        rng.seed_everything(self.s.seed)
+        self.model = build_model(self.cfg).to(self.info.device)
+        self.optimizer = build_optimizer(self.cfg["training"], self.model.parameters())
+        self.use_amp = self.s.amp != "off" and self.info.device.type == "cuda"
+        self.amp_dtype = torch.bfloat16 if self.s.amp == "bf16" else torch.float16
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp and self.amp_dtype == torch.float16)
+
+    def _resume(self) -> dict | None:
+        """Load the checkpoint ``--resume`` names into model, optimizer and scaler; sets ``step``."""
+        self.step, self.elapsed = 0, 0.0
+        resume_from = _resume_path(self.options)
+        if resume_from is None:
+            return None
+        state = checkpoint.read_training_state(resume_from, map_location="cpu")
+        checkpoint.load_weights(self.model, state.get("model"), resume_from, "the config of this run")
+        self.optimizer.load_state_dict(state["optimizer"])
+        if "scaler" in state and state["scaler"]:
+            self.scaler.load_state_dict(state["scaler"])
+        self.step, self.elapsed = int(state["step"]), float(state.get("seconds", 0.0))
+        return state
+
+    def _loader(self, dataset: Dataset | None) -> DataLoader:
+        s, info = self.s, self.info
+        if dataset is None:
+            dataset = build_dataset(self.cfg, self.cfg["training"].get("splits", ["train", "val"]), seed=s.seed)
+        stream = BatchIndexStream(len(dataset), s.batch_size, info.rank, info.world_size, s.seed,
+                                  start_batch=self.step)
+        return DataLoader(PassIndexed(dataset), batch_sampler=stream, collate_fn=collate, num_workers=s.num_workers,
+                          multiprocessing_context=safe_context() if s.num_workers > 0 else None,  # never fork
+                          generator=torch.Generator().manual_seed(s.seed),  # keeps the global RNG untouched
+                          pin_memory=info.device.type == "cuda")
+
+    def _open_logs(self) -> None:
+        self.logs = self.tb = None
+        self.validator, self.val_log = None, None
+        if not self.info.is_main:
+            return
+        self.out.mkdir(parents=True, exist_ok=True)
+        save_config(self.cfg, self.out / "config.yaml")
+        self.logs = CSVLog(self.out / "log.csv")
+        self.logs.truncate_after(self.step)
+        self.tb = TensorBoardLog(self.out / "tensorboard", purge_step=self.step + 1 if self.step else None)
+        self.validator, self.val_log = _validation(self.cfg, self.objective, self.s, self.info, self.out, self.step)
+
+    # --- the loop ------------------------------------------------------------------------------
+    def run(self, stop: _StopFlag) -> TrainResult:
+        self.t0 = time.perf_counter()
+        self.model.train()
+        batches = iter(self.loader)
         interrupted = False
-        while step < end:
-            cycle_terms: dict[str, float] = {}
-            cycle_loss = 0.0
-            n_micro = min(s.aggregate, end - step)
-            for micro in range(n_micro):
-                batch = _to_device(next(data_iter), info.device)
-                with torch.autocast(info.device.type, dtype=amp_dtype, enabled=use_amp):
-                    loss, terms = batch_loss(model, batch, objective, forward=ddp)
-                sync = micro == n_micro - 1 or not info.distributed
-                if sync:
-                    scaler.scale(loss).backward()
-                else:
-                    with ddp.no_sync():
-                        scaler.scale(loss).backward()
-                cycle_loss += float(loss.detach())
-                for k, v in terms.items():
-                    cycle_terms[k] = cycle_terms.get(k, 0.0) + v / n_micro
-                step += 1
-            if s.grad_clip is not None:
-                scaler.unscale_(optimizer)
-                grad_norm = float(torch.nn.utils.clip_grad_norm_(model.parameters(), s.grad_clip))
-            else:
-                grad_norm = float("nan")
-            scaler.step(optimizer)
-            scaler.update()
-            optimizer.zero_grad(set_to_none=True)
-
-            values = torch.tensor([cycle_loss / n_micro] + list(cycle_terms.values()), dtype=torch.float64,
-                                  device=info.device)
-            values = D.all_mean(values, info).tolist()
-            row = {"step": step, "epoch": step // s.steps_per_epoch, "loss": values[0],
-                   **dict(zip(cycle_terms, values[1:])), "grad_norm": grad_norm,
-                   "lr": optimizer.param_groups[0]["lr"],
-                   "seconds": round(elapsed + time.perf_counter() - t0, 3)}
-            history.append(row)
-            if info.is_main:
-                if step % s.log_every < n_micro or step >= end:
-                    logs.write(row)
-                    tb.write(step, {k: v for k, v in row.items() if k not in ("step", "epoch", "seconds")})
-                if bar is not None:
-                    bar.update(n_micro)
-                    bar.set_postfix(loss=f"{values[0]:.4f}", epoch=row["epoch"])
-            if validator is not None and validator.due(step, step - n_micro):
-                validate()
-            if D.any_rank(stop.requested, info):
+        while self.step < self.end:
+            n_micro = self.update(batches)
+            if self.validator is not None and self.validator.due(self.step, self.step - n_micro):
+                self.validate()
+            if D.any_rank(stop.requested, self.info):
                 interrupted = True
                 break
-            if step % s.checkpoint_every == 0 and step < end:
-                last_path = save(step) or last_path
-        if validator is not None and not interrupted and step >= total and validated_at != step:
-            validate()  # a completed run always ends with a validation row
-        if bar is not None:
-            bar.close()
-        last_path = save(step, final=not interrupted and step >= total) or last_path
-        if info.is_main and interrupted:
-            print(f"Interrupted at step {step}/{end}; checkpoint saved to {last_path}. "
+            if self.step % self.s.checkpoint_every == 0 and self.step < self.end:
+                self.last_path = self.save_checkpoint() or self.last_path
+        return self._finish(interrupted)
+
+    def update(self, batches) -> int:  # noqa: ANN001 - the loader's iterator
+        """One optimizer step over up to ``aggregate`` micro-batches (gradients summed, DDP syncing
+        only on the last); logs the step's row. Returns the number of micro-batches taken."""
+        s, info = self.s, self.info
+        terms: dict[str, float] = {}
+        loss_sum = 0.0
+        n_micro = min(s.aggregate, self.end - self.step)
+        for micro in range(n_micro):
+            batch = _to_device(next(batches), info.device)
+            with torch.autocast(info.device.type, dtype=self.amp_dtype, enabled=self.use_amp):
+                loss, batch_terms = batch_loss(self.model, batch, self.objective, forward=self.ddp)
+            if micro == n_micro - 1 or not info.distributed:
+                self.scaler.scale(loss).backward()
+            else:
+                with self.ddp.no_sync():
+                    self.scaler.scale(loss).backward()
+            loss_sum += float(loss.detach())
+            for k, v in batch_terms.items():
+                terms[k] = terms.get(k, 0.0) + v / n_micro
+            self.step += 1
+        grad_norm = self._optimizer_step()
+        self._log(loss_sum / n_micro, terms, grad_norm, n_micro)
+        return n_micro
+
+    def _optimizer_step(self) -> float:
+        """Clip (when configured), step and zero the gradients; the gradient norm or NaN."""
+        if self.s.grad_clip is not None:
+            self.scaler.unscale_(self.optimizer)
+            grad_norm = float(torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.s.grad_clip))
+        else:
+            grad_norm = float("nan")
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        self.optimizer.zero_grad(set_to_none=True)
+        return grad_norm
+
+    def _log(self, loss: float, terms: dict[str, float], grad_norm: float, n_micro: int) -> None:
+        """Average the step's values over the ranks; the main rank writes them every ``log_every``."""
+        step, info = self.step, self.info
+        values = torch.tensor([loss] + list(terms.values()), dtype=torch.float64, device=info.device)
+        values = D.all_mean(values, info).tolist()
+        row = {"step": step, "epoch": step // self.s.steps_per_epoch, "loss": values[0],
+               **dict(zip(terms, values[1:])), "grad_norm": grad_norm,
+               "lr": self.optimizer.param_groups[0]["lr"], "seconds": round(self._seconds(), 3)}
+        self.history.append(row)
+        if not info.is_main:
+            return
+        if step % self.s.log_every < n_micro or step >= self.end:
+            self.logs.write(row)
+            self.tb.write(step, {k: v for k, v in row.items() if k not in ("step", "epoch", "seconds")})
+        if self.bar is not None:
+            self.bar.update(n_micro)
+            self.bar.set_postfix(loss=f"{values[0]:.4f}", epoch=row["epoch"])
+
+    def validate(self) -> None:
+        step = self.validated_at = self.step
+        row = {"step": step, "epoch": step // self.s.steps_per_epoch, **self.validator.run(self.model)}
+        self.val_log.write(row)
+        self.tb.write(step, {k: v for k, v in row.items() if k not in ("step", "epoch")}, prefix="val")
+        if self.bar is not None:
+            self.bar.write(f"validation at step {step}: loss {row['loss']:.4f}, IoU {row['iou']:.3f}")
+
+    def _seconds(self) -> float:
+        """Training time so far, across resumes."""
+        return self.elapsed + (time.perf_counter() - self.t0)
+
+    # --- checkpoints ---------------------------------------------------------------------------
+    def save_checkpoint(self, final: bool = False) -> Path | None:
+        """Write checkpoints/step_<step>.pt (every rank's RNG state gathered to the main rank),
+        point last.pt (and, for a finished run, model.pt) at it and drop all but the newest
+        ``keep_checkpoints``. Returns the path on the main rank, None on the others."""
+        rng_states = D.gather_objects(rng.capture(), self.info)
+        if not self.info.is_main:
+            return None
+        s, info, step = self.s, self.info, self.step
+        extra = dict(step=step, epoch=step // s.steps_per_epoch, optimizer=self.optimizer.state_dict(),
+                     rng=rng_states, seconds=self._seconds(), world_size=info.world_size,
+                     scaler=self.scaler.state_dict() if self.scaler.is_enabled() else {},
+                     device=str(info.device), torch_version=str(torch.__version__))
+        ck_dir = self.out / "checkpoints"
+        path = checkpoint.save(ck_dir / f"step_{step:08d}.pt", self.model, self.cfg, **extra)
+        copy_file(path, self.out / "last.pt")
+        if final:
+            copy_file(path, self.out / "model.pt")
+        old = sorted(ck_dir.glob("step_*.pt"))[:-s.keep_checkpoints] if s.keep_checkpoints > 0 else []
+        for p in old:
+            p.unlink(missing_ok=True)
+        return path
+
+    def _finish(self, interrupted: bool) -> TrainResult:
+        """The closing validation and checkpoint of a run (finished or interrupted)."""
+        step = self.step
+        if self.validator is not None and not interrupted and step >= self.total and self.validated_at != step:
+            self.validate()  # a completed run always ends with a validation row
+        if self.bar is not None:
+            self.bar.close()
+        self.last_path = self.save_checkpoint(final=not interrupted and step >= self.total) or self.last_path
+        if self.info.is_main and interrupted:
+            print(f"Interrupted at step {step}/{self.end}; checkpoint saved to {self.last_path}. "
                   f"Continue with --resume.", flush=True)
-        if tb is not None:
-            tb.close()
-        return TrainResult(step, total, last_path, interrupted, elapsed + time.perf_counter() - t0, history, model)
+        if self.tb is not None:
+            self.tb.close()
+        return TrainResult(step, self.total, self.last_path, interrupted, self._seconds(), self.history,
+                           self.model)
+
+
+def train(config: Mapping[str, Any] | str | Path, options: TrainOptions, dataset: Dataset | None = None) -> TrainResult:
+    """Train the primitive model ``network.type`` names, as ``config`` says; see the module docstring."""
+    cfg = load_config(config)
+    s = _Settings.from_config(cfg["training"])
+    objective = Objective.from_config(cfg)  # fail on a bad loss section before any work
+    check_training_config(cfg, objective.loss_fn.names)  # and on any published key value we do not implement
+    info = D.setup(options.device)
+    stop = _StopFlag(options.handle_sigint)
+    try:
+        return TrainRun(cfg, s, objective, info, options, dataset).run(stop)
     finally:
         stop.close()
         D.cleanup(info)
