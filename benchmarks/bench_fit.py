@@ -56,7 +56,8 @@ def _procedural(family: str, seed: int, out: Path) -> Path:
 
 
 def run_fit(path: Path, mode: str, marks: list[float], threads: int) -> dict:
-    from trainer.fitting import DEFAULT_MODEL, FitOptions, fit_shape, prepare_shape
+    from trainer.fitting import FitOptions, fit_shape, prepare_shape
+    from trainer.inference.bundled import DEFAULT_MODEL
     fs = prepare_shape(path)
     snaps: dict[float, tuple[torch.nn.Module, int]] = {}
 

@@ -38,7 +38,8 @@ def _meshes(n: int, resolution: int = 3) -> tuple[list[list[tuple[np.ndarray, np
     from trainer.inference import Predictor, list_shapes, load_shape
     from trainer.model import NeuralParts
     root = Path(__file__).resolve().parent.parent
-    ckpt, shapes = root / "assets/models/default.pt", root / "assets/shapes"
+    from trainer.inference.bundled import DEFAULT_MODEL
+    ckpt, shapes = DEFAULT_MODEL, root / "assets/shapes"
     if ckpt.exists() and shapes.exists():
         pred = Predictor(ckpt, device="cpu")
         refs = list_shapes(shapes)
@@ -208,7 +209,8 @@ def bench_inference(n: int, resolution: int) -> tuple[str, float, float]:
     from trainer.inference import Predictor, list_shapes, load_shape
     from trainer.model import NeuralParts
     root = Path(__file__).resolve().parent.parent
-    ckpt = root / "assets/models/default.pt"
+    from trainer.inference.bundled import DEFAULT_MODEL
+    ckpt = DEFAULT_MODEL
     if ckpt.exists():
         pred, what = Predictor(ckpt, device="cpu"), "default model"
     else:

@@ -2,7 +2,7 @@
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_infer.py [--shapes 8] [--threads 1] [--repeat 2]
 
-Uses ``assets/models/default.pt`` when it exists, else a freshly initialised model of the
+Uses the default model (``assets/models/humanoid.pt``) when it exists, else a freshly initialised model of the
 default size (the published ShapeNet sizes with the point-cloud encoder: f=256, H=256,
 p=128, 5 primitives, 4 coupling layers); the table says which. Inputs are the sample shapes
 in ``assets/shapes`` (a prepared dataset) when present, else synthetic meshes written to OBJ files. Runs the real
@@ -23,13 +23,13 @@ import torch
 import trimesh
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_MODEL = ROOT / "assets" / "models" / "default.pt"
 SAMPLE_SHAPES = ROOT / "assets" / "shapes"
 
 
 def _model(tmp: Path) -> tuple[Path, str]:
+    from trainer.inference.bundled import DEFAULT_MODEL
     if DEFAULT_MODEL.is_file():
-        return DEFAULT_MODEL, f"`assets/models/default.pt`"
+        return DEFAULT_MODEL, f"`assets/models/{DEFAULT_MODEL.name}`"
     from trainer import checkpoint
     from trainer.config import load_config
     from trainer.model import NeuralParts

@@ -5,7 +5,7 @@ side by side in one run, term by term, as fractions of this machine's fp32 matmu
         [--rounds 5] [--threads 1]
 
 Sizes: ``default`` = configs/humanoid_default.yaml with the bundled model's weights
-(assets/models/default.pt: a trained state, so the gradient sparsity is a realistic one);
+(assets/models/humanoid.pt, the default model: a trained state, so the gradient sparsity is a realistic one);
 ``shapenet`` = configs/shapenet_5.yaml (ResNet-18 on 224^2 views, f=H=256, M=5, V=5000,
 N=2000, S=500), seeded random weights. Data: procedural humanoids prepared into a temporary
 directory (np-prepare, one view each). Two objectives per size:
@@ -62,7 +62,8 @@ def setup(size: str, data_dir: Path):
     torch.manual_seed(0)
     model = NeuralParts(cfg)
     if size == "default":
-        model.load_state_dict(checkpoint.read(ROOT / "assets/models/default.pt")["model"])
+        from trainer.inference.bundled import DEFAULT_MODEL
+        model.load_state_dict(checkpoint.read(DEFAULT_MODEL)["model"])
     model.train()
     ds = build_dataset(cfg, ["train"])
     B = int(cfg["training"]["batch_size"])

@@ -31,11 +31,12 @@ WINDOW = (1280, 800)
 
 
 def _model_and_shapes(tmp: Path, checkpoint: str | None = None) -> tuple[Path, Path, str]:
-    ckpt, shapes = ROOT / "assets/models/default.pt", ROOT / "assets/shapes"
+    from trainer.inference.bundled import DEFAULT_MODEL
+    ckpt, shapes = DEFAULT_MODEL, ROOT / "assets/shapes"
     if checkpoint:
         return Path(checkpoint), shapes, f"{Path(checkpoint).name} on assets/shapes"
     if ckpt.exists() and shapes.exists():
-        return ckpt, shapes, "default model (assets/models/default.pt) on assets/shapes"
+        return ckpt, shapes, f"default model (assets/models/{DEFAULT_MODEL.name}) on assets/shapes"
     import torch
 
     from trainer import checkpoint

@@ -17,7 +17,8 @@ def main() -> None:
     from np_viewer.session import FAR_FROM_MODEL, input_distance
     from trainer.inference import Predictor, list_shapes, load_shape
 
-    predictor = Predictor(ROOT / "assets" / "models" / "default.pt", device="cpu")
+    from trainer.inference.bundled import DEFAULT_MODEL
+    predictor = Predictor(DEFAULT_MODEL, device="cpu")
     rows = []
     for ref in list_shapes(ROOT / "assets" / "shapes"):
         rows.append((f"bundled {ref.category}", ref.name, load_shape(ref.path, category=ref.category)))

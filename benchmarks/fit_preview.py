@@ -51,7 +51,8 @@ def main() -> None:
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     from trainer.inference import Predictor, load_shape
-    predictor = Predictor(ROOT / "assets" / "models" / "default.pt", device="cpu")
+    from trainer.inference.bundled import DEFAULT_MODEL
+    predictor = Predictor(DEFAULT_MODEL, device="cpu")
     shapes = [("spot (third-party mesh)", str(SHARED_DATA / "spot.obj")),
               ("chair-010000 (bundled)", str(ROOT / "assets" / "shapes" / "chair" / "chair-010000"))]
     print(f"Machine: {os.cpu_count()} logical cores, shared with other jobs; torch threads {args.threads}; "

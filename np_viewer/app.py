@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Sequence
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
-DEFAULT_MODEL = ASSETS / "models" / "default.pt"
 DEFAULT_SHAPES = ASSETS / "shapes"
 
 
@@ -26,12 +25,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="np-viewer",
         description="Browse shapes and the parts a Neural Parts model predicts for them. With no "
-                    "arguments, opens the bundled default model on the bundled sample shapes.")
+                    "arguments, opens the bundled sample shapes, each under the bundled model of its category.")
     p.add_argument("inputs", nargs="*", metavar="SHAPE_OR_FOLDER",
                    help="prepared datasets or shape folders, mesh files (OBJ, PLY, STL, OFF, GLB, GLTF), "
                         "point clouds (PLY, XYZ, NPY) or folders of them (default: assets/shapes)")
     p.add_argument("--checkpoint", "-c", metavar="PATH",
-                   help="model checkpoint: ours, or a published state dict (default: assets/models/default.pt)")
+                   help="model checkpoint: ours, or a published state dict (default: each shape under the "
+                        "bundled model of its category, or the bundled model closest to it)")
     p.add_argument("--config", metavar="YAML", help="YAML config for a published state dict "
                    "(default: the *.yaml beside it)")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
@@ -87,7 +87,8 @@ def _run_gallery(args: argparse.Namespace) -> int:
 
 
 def _resolve_inputs(args: argparse.Namespace) -> tuple[list[str], str | None, list[str]]:
-    """(inputs, checkpoint, problems): the defaults when nothing was given."""
+    """(inputs, checkpoint, problems): the defaults when nothing was given (checkpoint None: the
+    bundled models choose per shape)."""
     problems = []
     inputs = list(args.inputs)
     if not inputs:
@@ -95,13 +96,11 @@ def _resolve_inputs(args: argparse.Namespace) -> tuple[list[str], str | None, li
             inputs = [str(DEFAULT_SHAPES)]
         else:
             problems.append(f"the bundled sample shapes {DEFAULT_SHAPES} are missing; pass shapes to open")
-    checkpoint = args.checkpoint
-    if checkpoint is None:
-        if DEFAULT_MODEL.exists():
-            checkpoint = str(DEFAULT_MODEL)
-        else:
-            problems.append(f"the bundled default model {DEFAULT_MODEL} is missing; pass --checkpoint")
-    return inputs, checkpoint, problems
+    if args.checkpoint is None:
+        from trainer.inference.bundled import bundled_models, models_dir
+        if not bundled_models():
+            problems.append(f"no bundled models in {models_dir()}; pass --checkpoint")
+    return inputs, args.checkpoint, problems
 
 
 def _build(args: argparse.Namespace, synchronous: bool):
@@ -157,6 +156,8 @@ def _run_interactive(args: argparse.Namespace) -> int:
         doc.status.message = "; ".join(problems)
     if checkpoint:
         session.open_checkpoint(checkpoint, config=args.config)
+    else:
+        session.open_bundled_models()
     if inputs:
         session.open_paths(inputs)
         if args.shape:
@@ -236,6 +237,8 @@ def _run_screenshot(args: argparse.Namespace) -> int:
         app.processEvents()
         if checkpoint:
             session.open_checkpoint(checkpoint, config=args.config)
+        else:
+            session.open_bundled_models()
         if not errors:
             session.open_paths(inputs)
         if not errors and args.shape:

@@ -34,6 +34,8 @@ class _Result:
     labels: tuple   # (owner per input face/point, refined mesh, owner per refined face), or Nones
     seconds: float
     cached: bool
+    predictor: Predictor | None = None   # the model that predicted it
+    choice: Any = None                   # the bundled.Choice that picked that model (no checkpoint given)
 
 
 def segmentation_mesh(shape: ShapeInput, max_edge: float = SEGMENT_EDGE,
@@ -79,8 +81,9 @@ def user_message(exc: BaseException) -> str:
 
 class Session(QObject):
     """Signals: ``error(title, message)`` for dialogs; ``config_needed(path)`` when a published
-    state dict has no YAML beside it; ``scene_ready()`` after a prediction lands in the document;
-    ``idle()`` when no inference work is pending; ``distance_ready(value)`` with the Chamfer-L1
+    state dict has no YAML beside it; ``model_loaded()`` when ``predictor`` changes (a model opened,
+    or the bundled models picked another one for the shape); ``scene_ready()`` after a prediction
+    lands in the document; ``idle()`` when no inference work is pending; ``distance_ready(value)`` with the Chamfer-L1
     between the parts on screen and the input (``far_from_model`` tells whether it is too far)."""
 
     error = Signal(str, str)
@@ -100,6 +103,7 @@ class Session(QObject):
         self.jobs = jobs if jobs is not None else JobService(synchronous, self)
         self._last_result: _Result | None = None
         self._scene_model: tuple[Predictor, Prediction] | None = None   # a fit replaced the parts
+        self._bundled: Any = None          # bundled.BundledModels: each shape picks its model
         self._closed = False
         self.jobs.finished.connect(self._on_job_finished)
         document.library.current_changed.connect(self._on_current_changed)
@@ -114,10 +118,8 @@ class Session(QObject):
             return Predictor(path, config=config, device=self.device)
 
         def done(predictor: Predictor) -> None:
-            self.predictor = predictor
-            self.doc.status.update(model_summary=predictor.summary(), device=str(predictor.device),
-                                   device_note=predictor.device_note)
-            self.model_loaded.emit()
+            self._bundled = None           # a model the user chose overrides the bundled ones
+            self._use_predictor(predictor)
             self.doc.status.message = f"Model {predictor.name} on {predictor.device}"
             if predictor.device_note:
                 self.doc.status.message = predictor.device_note
@@ -131,6 +133,28 @@ class Session(QObject):
             self._fail("Cannot open model", msg)
 
         self._submit(job, done, failed)
+
+    def open_bundled_models(self, folder: str | Path | None = None) -> None:
+        """No checkpoint: show each shape under the bundled model of its category, or the bundled
+        model whose prediction is closest to it (``trainer.inference.bundled``)."""
+        from trainer.inference.bundled import BundledModels, NoBundledModels
+        try:
+            self._bundled = BundledModels(folder, device=self.device)
+        except NoBundledModels as exc:
+            self._fail("No bundled models", str(exc))
+            return
+        self.refresh()
+
+    def _use_predictor(self, predictor: Predictor, choice: Any = None) -> None:
+        """``predictor`` is the session's model now (``choice``: why, when the bundled models chose it)."""
+        changed, self.predictor = predictor is not self.predictor, predictor
+        summary = predictor.summary()
+        if choice is not None:
+            summary["chosen"] = choice.describe()
+        self.doc.status.update(model_summary=summary, device=str(predictor.device),
+                               device_note=predictor.device_note)
+        if changed:
+            self.model_loaded.emit()
 
     def open_paths(self, paths: Sequence[str | Path]) -> None:
         """Replace the library with the shapes behind ``paths``; nothing changes if none can be read."""
@@ -247,10 +271,10 @@ class Session(QObject):
         self._submit(job, done, lambda e, tb: self._fail("Cannot segment", user_message(e)), group="labels")
 
     def _request_shape(self, entry: ShapeRef) -> None:
-        predictor = self.predictor
+        predictor, bundled = self.predictor, self._bundled
         resolution = int(self.doc.view.resolution)
         want_labels = bool(self.doc.view.segmentation)
-        self._set_busy(f"Predicting {entry.name}…" if predictor else f"Loading {entry.name}…")
+        self._set_busy(f"Predicting {entry.name}…" if predictor or bundled else f"Loading {entry.name}…")
         self.jobs.cancel(owner=self, group="labels")
         self.jobs.cancel(owner=self, group="metrics")
 
@@ -261,15 +285,21 @@ class Session(QObject):
                 ctx.report(f"Loading {entry.name}…")
             shape = self.jobs.shape(entry.path, entry.category)
             ctx.check()
-            prediction, labels, cached = None, (None, None, None), True
-            if predictor is not None:
-                ctx.report(f"Running the model on {entry.name} ({predictor.device})…")
-                prediction, cached = self.jobs.prediction(predictor, entry.path, resolution, entry.category)
+            prediction, labels, cached, choice = None, (None, None, None), True, None
+            model = predictor
+            if bundled is not None:
+                ctx.report(f"Choosing a bundled model for {entry.name}…")
+                model, choice = bundled.for_shape(shape)
+            if model is not None:
+                ctx.report(f"Running the model on {entry.name} ({model.device})…")
+                prediction, cached = self.jobs.prediction(model, entry.path, resolution, entry.category)
                 if want_labels:
-                    labels = self._labels_for(predictor, prediction, shape, (predictor.key, entry.path, resolution))
-            return _Result(entry, shape, prediction, labels, time.perf_counter() - t0, cached)
+                    labels = self._labels_for(model, prediction, shape, (model.key, entry.path, resolution))
+            return _Result(entry, shape, prediction, labels, time.perf_counter() - t0, cached, model, choice)
 
         def done(result: _Result) -> None:
+            if result.choice is not None:
+                self._use_predictor(result.predictor, result.choice)
             self._commit(result)
             self.doc.status.message = self._result_message(result)
             self.scene_ready.emit()
@@ -321,7 +351,8 @@ class Session(QObject):
         if r.prediction is None:
             return f"{r.entry.name}: no model loaded (File > Open model…)"
         how = "cached" if r.cached else f"{1000 * r.prediction.timing['total']:.0f} ms on {r.prediction.device}"
-        return f"{r.entry.name}: {len(r.prediction.meshes)} parts ({how})"
+        chosen = f" · {r.choice.describe()}" if r.choice is not None else ""
+        return f"{r.entry.name}: {len(r.prediction.meshes)} parts ({how}){chosen}"
 
     def _request_metrics(self, r: _Result) -> None:
         """Evaluation scores (shapes with ground truth) and the distance of the parts to the input

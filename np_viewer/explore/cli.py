@@ -14,11 +14,14 @@ def cli_explore(checkpoint: str | Path | None = None, dataset: str | Path | None
                 pair: tuple[int, int] = (0, 1), t: float = 0.5, category: str | None = None,
                 slice_origin: tuple[float, float, float] | None = (0.0, 0.0, 0.0),
                 slice_normal: tuple[float, float, float] = (0.0, 0.0, 1.0), device: str = "auto") -> int:
-    """Blend shapes ``pair`` of ``dataset`` (bundled shapes by default) at ``t``, with the slice
+    """Blend shapes ``pair`` of ``dataset`` (bundled shapes by default; with no ``checkpoint``, the
+    bundled model of ``category``, else the default model) at ``t``, with the slice
     plane at ``slice_origin`` (None: no plane). With ``screenshot``: write the PNG and return 0, or
     print one error line and return 1 (2 for bad arguments)."""
-    from ..app import DEFAULT_MODEL, DEFAULT_SHAPES
-    checkpoint = Path(checkpoint) if checkpoint else DEFAULT_MODEL
+    from trainer.inference.bundled import DEFAULT_MODEL, model_for_category
+
+    from ..app import DEFAULT_SHAPES
+    checkpoint = Path(checkpoint) if checkpoint else (model_for_category(category or "") or DEFAULT_MODEL)
     dataset = Path(dataset) if dataset else DEFAULT_SHAPES
     out = Path(screenshot) if screenshot else None
     problems = [f"{what} {p} does not exist" for what, p in (("checkpoint", checkpoint), ("dataset", dataset))

@@ -13,10 +13,11 @@ def cli_gallery(rows: int, cols: int, checkpoint: str | Path | None, dataset: st
                 screenshot: str | Path | None = None, size: tuple[int, int] | None = None,
                 split: str | None = None, config: str | Path | None = None, device: str = "auto",
                 resolution: int = 3, category: str | None = None) -> int:
-    """Open the gallery (``checkpoint``/``dataset`` default to the bundled model and shapes). With
-    ``screenshot``: render the first page to that PNG and return (0 written, 1 failed, 2 bad
-    arguments); nothing waits for a person and every problem is printed naming the file."""
-    from ..app import DEFAULT_MODEL, DEFAULT_SHAPES
+    """Open the gallery (``dataset`` defaults to the bundled shapes; with no ``checkpoint``, one
+    category of it under its bundled model: see ``bundled_choice``). With ``screenshot``: render
+    the first page to that PNG and return (0 written, 1 failed, 2 bad arguments); nothing waits
+    for a person and every problem is printed naming the file."""
+    from ..app import DEFAULT_SHAPES
     from .model import _check_side
 
     try:
@@ -24,10 +25,19 @@ def cli_gallery(rows: int, cols: int, checkpoint: str | Path | None, dataset: st
     except ValueError as exc:
         print(f"np-viewer: error: {exc}", file=sys.stderr)
         return 2
-    checkpoint = Path(checkpoint) if checkpoint else DEFAULT_MODEL
     dataset = Path(dataset) if dataset else DEFAULT_SHAPES
-    problems = [f"{what} {p} does not exist" for what, p in (("checkpoint", checkpoint), ("dataset", dataset))
-                if not p.exists()]
+    problems = [f"dataset {dataset} does not exist"] if not dataset.exists() else []
+    if checkpoint:
+        checkpoint = Path(checkpoint)
+        problems += [f"checkpoint {checkpoint} does not exist"] if not checkpoint.exists() else []
+    elif not problems:
+        try:
+            choice, category = bundled_choice(dataset, split, category)
+        except Exception as exc:  # noqa: BLE001 - no bundled models, unreadable shapes: one line
+            reason = str(exc).splitlines()[0] if str(exc) else repr(exc)
+            return _refuse(f"no checkpoint given and no bundled model could be chosen: {reason}")
+        checkpoint = choice.path
+        print(f"np-viewer: gallery of {category or dataset.name} under {choice.describe()}")
     out = Path(screenshot) if screenshot else None
     if out is not None:
         if out.suffix.lower() != ".png":
@@ -35,11 +45,34 @@ def cli_gallery(rows: int, cols: int, checkpoint: str | Path | None, dataset: st
         elif not out.parent.exists():
             problems.insert(0, f"cannot write screenshot {out}: folder {out.parent} does not exist")
     if problems:
-        print(f"np-viewer: error: {'; '.join(problems)}", file=sys.stderr)
-        return 2
+        return _refuse("; ".join(problems))
     if out is None:
         return _interactive(rows, cols, checkpoint, dataset, size, split, config, device, resolution, category)
     return _screenshot(rows, cols, checkpoint, dataset, out, size, split, config, device, resolution, category)
+
+
+def bundled_choice(dataset: Path, split: str | None, category: str | None):  # noqa: ANN201 - (Choice, str)
+    """(Choice, category) when no checkpoint is given: the gallery shows one category, so that every
+    instance is under the same model (part consistency needs one): ``category``, else the
+    dataset's only one, else its first category that has a bundled model of its own (else its
+    first); the model is that category's bundled one, or the bundled model closest to its first shape."""
+    from trainer.inference import list_shapes, load_shape
+    from trainer.inference.bundled import bundled_models, choose_model
+
+    refs = list_shapes(dataset, split)
+    if category is None:
+        own = bundled_models()
+        ranked = sorted({r.category for r in refs}, key=lambda c: (c not in own, c))   # own model first
+        category = ranked[0] if ranked else ""
+    first = next((r for r in refs if r.category == category), None)
+    if first is None:
+        raise ValueError(f"{dataset} has no category {category!r}")
+    return choose_model(load_shape(first.path, category=first.category)), category or None
+
+
+def _refuse(text: str) -> int:
+    print(f"np-viewer: error: {text}", file=sys.stderr)
+    return 2
 
 
 def _app():

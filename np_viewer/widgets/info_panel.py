@@ -34,7 +34,7 @@ class InfoPanel(QWidget):
         rows: list[tuple[str, str]] = []
         m = s.model_summary or {}
         if m:
-            rows.append(("Model", str(m.get("name", ""))))
+            rows.append(("Model", str(m.get("chosen") or m.get("name", ""))))   # chosen: the bundled model and why
             rows.append(("Primitives", str(m.get("primitives", ""))))
             rows.append(("Encoder", f"{m.get('encoder', '')} (f={m.get('feature size', '')})"))
             rows.append(("Primitive", str(m.get("primitive", ""))))

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from trainer.fitting import DEFAULT_MODEL, FitOptions, fit_shape, prepare_shape
+from trainer.fitting import FitOptions, fit_shape, prepare_shape
+from trainer.inference.bundled import DEFAULT_MODEL
 from trainer.inference import Predictor, load_shape
 from trainer.metrics.parts import PartConsistency
 

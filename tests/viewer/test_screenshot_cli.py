@@ -8,7 +8,8 @@ from pathlib import Path
 import imageio.v3 as iio
 import pytest
 
-from np_viewer.app import DEFAULT_MODEL, DEFAULT_SHAPES
+from np_viewer.app import DEFAULT_SHAPES
+from trainer.inference.bundled import DEFAULT_MODEL
 from np_viewer.render.pixels import colour_counts
 from trainer.inference import Predictor
 from trainer.palette import part_colour

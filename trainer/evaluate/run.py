@@ -58,13 +58,14 @@ def _finite(x: Any) -> Any:
 def evaluate(model, config: dict, dataset_dir: str | Path, split: str = "test",
              settings: EvalSettings | None = None, max_shapes: int | None = None,
              progress: bool = True, checkpoint_name: str = "",
-             on_shape: Callable[[int, int], None] | None = None) -> EvalReport:
-    """Score ``model`` on every shape of ``split`` in a prepared dataset."""
+             on_shape: Callable[[int, int], None] | None = None, only: list | None = None) -> EvalReport:
+    """Score ``model`` on every shape of ``split`` in a prepared dataset (``only``: just these
+    shape folders, e.g. one category)."""
     import time
 
     settings = settings or EvalSettings()
     t0 = time.perf_counter()
-    shapes = ShapeEvaluations(model, config, dataset_dir, split, settings, max_shapes)
+    shapes = ShapeEvaluations(model, config, dataset_dir, split, settings, max_shapes, only=only)
     n = len(shapes)
     parts = PartConsistency(model.n_primitives)
     part_names: list[str] | None = None

@@ -19,7 +19,7 @@ from ..file_types import MESH_EXTENSIONS, listed
 from ..fsutil import write_text
 from ..inference.cli import (EXIT_FATAL, EXIT_OK, EXIT_SOME_FAILED, _collect_inputs, _message,
                              output_folders, process_shape)
-from ..inference.cli import build_parser as infer_parser
+from ..inference.cli import parse_args as infer_args
 from ..inference.resolution import MAX_RESOLUTION, resolution_problem
 
 EXIT_INTERRUPTED = 130
@@ -39,7 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder (created if missing)")
     start = p.add_mutually_exclusive_group()
     start.add_argument("--checkpoint", metavar="CK", default=None,
-                       help="refine this model's prediction (default: the bundled assets/models/default.pt)")
+                       help="refine this model's prediction (default: the bundled model of the shape's "
+                            "category, or the bundled model whose prediction is closest to the shape)")
     start.add_argument("--primitives", type=int, metavar="M", default=None,
                        help="fit from scratch with M primitives instead of refining a model")
     p.add_argument("--steps", type=int, default=None, metavar="N", help="stop after N steps")
@@ -102,8 +103,10 @@ def _write_json(path: Path, data: dict) -> None:
     write_text(path, json.dumps(data, indent=1))
 
 
-def fit_one(ref, folder: Path, model, options, args: argparse.Namespace) -> tuple[object, list[str]]:
-    """Fit one shape and write model.pt, fit.json and the exported parts into ``folder``."""
+def fit_one(ref, folder: Path, model, options, args: argparse.Namespace,
+            choice=None) -> tuple[object, list[str]]:  # noqa: ANN001
+    """Fit one shape and write model.pt, fit.json and the exported parts into ``folder``
+    (``choice``: the ``bundled.Choice`` that picked ``model``, recorded in fit.json)."""
     from .. import checkpoint
     from ..export import ExportExistsError
     from ..inference.predictor import Predictor
@@ -124,12 +127,13 @@ def fit_one(ref, folder: Path, model, options, args: argparse.Namespace) -> tupl
     _write_json(folder / "fit.json", {
         "shape": str(ref.path), "mode": options.mode, "steps": result.steps, "seconds": round(result.elapsed, 3),
         "stopped": result.stopped, "objective": result.best_objective, "iou_before": result.iou_before,
-        "iou_after": result.iou_after, "history": result.history})
-    infer_args = infer_parser().parse_args(
+        "iou_after": result.iou_after, "history": result.history,
+        **({"model_choice": choice.to_json()} if choice is not None else {})})
+    export_args = infer_args(
         [str(target), str(ref.path), "--out", str(folder.parent), "--format", args.format,
          "--resolution", str(args.resolution), "--device", args.device] + (["--overwrite"] if args.overwrite else []))
     # model.pt was just written: np-infer's export must be allowed to write next to it
-    written = process_shape(Predictor(result.model, device=args.device), ref, folder, infer_args)
+    written = process_shape(Predictor(result.model, device=args.device), ref, folder, export_args)
     return result, written.warnings
 
 
@@ -150,18 +154,22 @@ def main(argv: list[str] | None = None) -> int:
 
     from ..checkpoint import CheckpointError, load
     from ..config import ConfigError
+    from ..inference.bundled import DEFAULT_MODEL, BundledModels, NoBundledModels
     from ..inference.predictor import resolve_device
-    from .fit import DEFAULT_MODEL
+    from ..inference.shapes import load_shape
 
     failures: list[tuple[str, str]] = []
     refs = _collect_inputs(args.inputs, args.split, failures)
     n_total = len(refs) + len(failures)
     options = _options(args)
-    source = Path(args.checkpoint) if args.checkpoint else DEFAULT_MODEL
+    bundled = model = None
     try:
-        model, _ = load(source, map_location="cpu")
+        if args.checkpoint is None and options.mode == "refine":   # each shape refines its own family's model
+            bundled = BundledModels(device="cpu")
+        else:             # scratch takes only the architecture: the default model's unless one is given
+            model, _ = load(Path(args.checkpoint) if args.checkpoint else DEFAULT_MODEL, map_location="cpu")
         device, note = resolve_device(args.device)
-    except (CheckpointError, ConfigError, ValueError, OSError) as exc:
+    except (CheckpointError, ConfigError, NoBundledModels, ValueError, OSError) as exc:
         print(f"np-fit: error: {_message(exc)}", file=sys.stderr)
         return EXIT_FATAL
     if note:
@@ -172,8 +180,12 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     summary = []
     for ref, name in zip(refs, output_folders(refs)):
+        choice = None
         try:
-            result, shape_warnings = fit_one(ref, args.out / name, model, options, args)
+            if bundled is not None:
+                predictor, choice = bundled.for_shape(load_shape(ref.path, category=ref.category))
+                model = predictor.model
+            result, shape_warnings = fit_one(ref, args.out / name, model, options, args, choice)
         except KeyboardInterrupt:
             interrupted = True
             break
@@ -184,7 +196,8 @@ def main(argv: list[str] | None = None) -> int:
         warnings += [(ref.path, w) for w in shape_warnings]
         before = "" if result.iou_before is None else f"{result.iou_before:.3f} -> "
         summary.append(f"  {name}: IoU~ {before}{result.iou_after:.3f} in {result.steps} steps, "
-                       f"{result.elapsed:.0f} s ({result.stopped})")
+                       f"{result.elapsed:.0f} s ({result.stopped})"
+                       + (f", from {choice.describe()}" if choice is not None else ""))
         if result.stopped == "interrupted":
             interrupted = True
             break

@@ -29,11 +29,11 @@ import numpy as np
 import torch
 
 from ..input_kinds import POINTS
+from ..inference.bundled import DEFAULT_MODEL
 from ..metrics import iou as iou_score
 from ..model.registry import build_model
 from .shape import FitShape, prepare_shape
 
-DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "assets" / "models" / "default.pt"
 MODES = ("refine", "scratch")
 IOU_POINTS = 4096          # uniform samples the running IoU estimate uses
 

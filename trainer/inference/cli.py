@@ -1,6 +1,8 @@
 """``np-infer``: the model's forward pass as a batch tool.
 
-For every input shape it writes the primitives' meshes and their watertight union (and,
+With no checkpoint, each shape gets the bundled model of its category, or the bundled model
+whose prediction is closest to it (``trainer.inference.bundled``). For every input shape it
+writes the primitives' meshes and their watertight union (and,
 on request, the input mesh split by owning primitive and a reopenable saved assembly)
 with the same export code as the viewer. Bad inputs are listed at the end while the rest
 complete; the exit status is 0 when every shape worked, 1 when some failed and 2 when
@@ -57,10 +59,12 @@ def build_parser() -> argparse.ArgumentParser:
                "done, 1 some shapes failed (listed at the end), 2 nothing could run, 130 "
                "interrupted (finished shapes kept). OUT/np-infer.json maps each input to its folder.",
     )
-    p.add_argument("checkpoint", metavar="CHECKPOINT", help="model checkpoint (ours, or a published state dict with its YAML)")
-    p.add_argument("inputs", nargs="+", metavar="INPUT",
-                   help=f"mesh files ({listed(MESH_EXTENSIONS)}), point clouds ({listed(POINT_EXTENSIONS)}), "
-                        "prepared shape folders, prepared datasets or folders of such files")
+    p.add_argument("inputs", nargs="+", metavar="[CHECKPOINT] INPUT",
+                   help="a model checkpoint first (ours, or a published state dict with its YAML; when it "
+                        "is left out, each shape gets the bundled model of its category, or the bundled "
+                        f"model whose prediction is closest to it), then mesh files ({listed(MESH_EXTENSIONS)}), "
+                        f"point clouds ({listed(POINT_EXTENSIONS)}), prepared shape folders, prepared "
+                        "datasets or folders of such files")
     p.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder (created if missing)")
     p.add_argument("--format", choices=FORMATS, default="obj", help="mesh format (default: obj)")
     p.add_argument("--resolution", type=int, default=3, metavar="N",
@@ -87,6 +91,30 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def names_checkpoint(path: str) -> bool:
+    """Whether a first positional argument is a checkpoint: not a folder nor a mesh / point-cloud
+    file, and a file or at least a name with a suffix (a missing folder stays an input, so that
+    it is reported as a missing input)."""
+    from .shapes import MESH_EXTENSIONS, POINT_EXTENSIONS
+    p = Path(path)
+    if p.is_dir() or p.suffix.lower() in set(MESH_EXTENSIONS) | set(POINT_EXTENSIONS):
+        return False
+    return p.is_file() or bool(p.suffix)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """np-infer's arguments; ``checkpoint`` is the first positional when it names one (None: the
+    bundled models choose per shape)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    args.checkpoint = None
+    if names_checkpoint(args.inputs[0]):
+        args.checkpoint, args.inputs = args.inputs[0], args.inputs[1:]
+        if not args.inputs:
+            parser.error(f"no INPUT after the checkpoint {args.checkpoint}")
+    return args
+
+
 def _frame_transform(shape, frame: str) -> np.ndarray:
     """4x4 taking the model's normalised frame to the requested output frame."""
     t = np.eye(4)
@@ -106,14 +134,15 @@ def _encode(parts: list[ExportPart], folder: Path, stem: str, fmt: str, per_part
     return files
 
 
-def process_shape(predictor, ref, folder: Path, args: argparse.Namespace) -> ShapeResult:
-    """Predict one shape and write its files into ``folder`` (all or nothing)."""
+def process_shape(predictor, ref, folder: Path, args: argparse.Namespace, shape=None) -> ShapeResult:
+    """Predict one shape (``shape``: ``ref`` already loaded) and write its files into ``folder``
+    (all or nothing)."""
     from .shapes import load_shape
 
     result = ShapeResult()
     fmt = args.format
     per_part = args.layout == "per-part" or (args.layout == "auto" and not EXPORT_FORMATS[fmt].scene)
-    shape = load_shape(ref.path)
+    shape = shape if shape is not None else load_shape(ref.path, category=ref.category)
     if shape.flat:
         result.warnings.append(f"{FLAT_NOTE}; decomposed from its surface points, volume metrics are unavailable")
     prediction = predictor.predict(shape, args.resolution)
@@ -148,7 +177,7 @@ def process_shape(predictor, ref, folder: Path, args: argparse.Namespace) -> Sha
             saved = SavedAssembly(
                 parts=[SavedPart(p.name, p.vertices, p.faces, primitive=k, colour=p.colour)
                        for k, p in enumerate(parts)],
-                checkpoint=str(Path(args.checkpoint).resolve()),
+                checkpoint=str((predictor.path or Path(args.checkpoint)).resolve()),
                 shape=str(Path(ref.path).resolve()),
                 resolution=args.resolution,
                 metadata={"frame": "normalised", "normalization": {
@@ -170,7 +199,8 @@ def _message(exc: BaseException) -> str:
     if isinstance(exc, ExportExistsError):
         return f"{exc.paths[0]} already exists (use --overwrite to replace it)."
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    known = ("ShapeLoadError", "ExportError", "AssemblyFileError", "MeshLoadError", "CheckpointError", "ConfigError")
+    known = ("ShapeLoadError", "ExportError", "AssemblyFileError", "MeshLoadError", "CheckpointError", "ConfigError",
+             "NoBundledModels")
     if type(exc).__name__ in known or isinstance(exc, ExportError):
         return text
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
@@ -194,7 +224,7 @@ def _collect_inputs(inputs: list[str], split: str | None, failures: list[tuple[s
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse_args(argv)
     try:
         with sigterm_as_interrupt():  # `kill` stops as cleanly as Ctrl-C
             code = _main(args)
@@ -226,16 +256,24 @@ def _main(args: argparse.Namespace) -> int:
 
     from ..checkpoint import CheckpointError
     from ..config import ConfigError
-    from .predictor import Predictor
+    from .bundled import BundledModels, NoBundledModels
+    from .predictor import Predictor, resolve_device
 
+    bundled = None
     try:
-        predictor = Predictor(args.checkpoint, config=args.config, device=args.device)
-    except (CheckpointError, ConfigError, ValueError, OSError) as exc:
+        if args.checkpoint is None:
+            bundled = BundledModels(device=args.device)
+            predictor = None
+            device, note = resolve_device(args.device)
+        else:
+            predictor = Predictor(args.checkpoint, config=args.config, device=args.device)
+            device, note = predictor.device, predictor.device_note
+    except (CheckpointError, ConfigError, NoBundledModels, ValueError, OSError) as exc:
         return _fatal(_message(exc))
     except Exception as exc:  # noqa: BLE001 - e.g. a CUDA driver error: one line, no traceback
         return _fatal(f"cannot load {args.checkpoint}: {_message(exc)}")
-    if predictor.device_note:
-        print(f"np-infer: {predictor.device_note}", file=sys.stderr)
+    if note:
+        print(f"np-infer: {note}", file=sys.stderr)
     if not refs:  # every input failed: nothing to write, so no output folder either
         print(f"np-infer: 0 of {n_total} shape(s) written.")
         _report_failures(failures)
@@ -247,8 +285,11 @@ def _main(args: argparse.Namespace) -> int:
 
     from tqdm import tqdm
 
-    run = OutputsManifest(args.out, str(Path(args.checkpoint).resolve()))
+    from .shapes import load_shape
+
+    run = OutputsManifest(args.out, str(Path(args.checkpoint).resolve()) if args.checkpoint else "")
     warnings: list[tuple[str, str]] = []
+    chosen: list[tuple[str, str]] = []   # (shape, which bundled model and why)
     done = skipped = 0
     interrupted = False
     start = time.perf_counter()
@@ -260,15 +301,23 @@ def _main(args: argparse.Namespace) -> int:
             if args.skip_done and not args.overwrite and run.complete(ref.path, name):
                 skipped += 1
                 continue
+            choice = None
             try:
-                result = process_shape(predictor, ref, args.out / name, args)
+                if bundled is None:
+                    result = process_shape(predictor, ref, args.out / name, args)
+                else:
+                    shape = load_shape(ref.path, category=ref.category)
+                    shape_predictor, choice = bundled.for_shape(shape)
+                    result = process_shape(shape_predictor, ref, args.out / name, args, shape)
             except KeyboardInterrupt:
                 raise
             except Exception as exc:  # noqa: BLE001 - one bad shape must not stop the batch
                 failures.append((ref.path, _message(exc)))
                 continue
             done += 1
-            run.add(ref.path, name, result.files)
+            if choice is not None:
+                chosen.append((name, choice.describe()))
+            run.add(ref.path, name, result.files, choice)
             warnings += [(ref.path, w) for w in result.warnings]
     except KeyboardInterrupt:
         interrupted = True
@@ -280,8 +329,12 @@ def _main(args: argparse.Namespace) -> int:
 
     rate = done / elapsed if elapsed > 0 else 0.0
     already = f", {skipped} skipped (already done)" if skipped else ""
-    print(f"np-infer: {done} of {n_total} shape(s) written to {args.out}{already} on {predictor.device} in "
+    print(f"np-infer: {done} of {n_total} shape(s) written to {args.out}{already} on {device} in "
           f"{elapsed:.1f} s ({rate:.2f} shapes/s); {run.path.name} maps each input to its folder.")
+    if chosen:
+        print(f"np-infer: no checkpoint given; bundled models from {bundled.folder}:")
+        for name, text in chosen:
+            print(f"  {name}: {text}")
     for path, text in warnings:
         print(f"  warning: {path}: {text}", file=sys.stderr)
     if interrupted:

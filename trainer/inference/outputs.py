@@ -71,11 +71,14 @@ class OutputsManifest:
             pass  # none yet, or unreadable: rebuilt from this run
         self._changed = False
 
-    def add(self, source: str, folder: str, files: Iterable[Path]) -> None:
+    def add(self, source: str, folder: str, files: Iterable[Path], choice=None) -> None:  # noqa: ANN001
+        """``choice``: the ``bundled.Choice`` that picked this shape's model (no checkpoint given)."""
         root = self.path.parent
         self.entries[folder] = {"input": str(Path(source).resolve()), "output": folder,
-                                "checkpoint": self.checkpoint,
+                                "checkpoint": str(Path(choice.path).resolve()) if choice else self.checkpoint,
                                 "files": sorted(str(Path(f).relative_to(root / folder)) for f in files)}
+        if choice is not None:
+            self.entries[folder]["model_choice"] = choice.to_json()
         self._changed = True
 
     def complete(self, source: str, folder: str) -> bool:
