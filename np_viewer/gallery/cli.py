@@ -17,6 +17,7 @@ def cli_gallery(rows: int, cols: int, checkpoint: str | Path | None, dataset: st
     ``screenshot``: render the first page to that PNG and return (0 written, 1 failed, 2 bad
     arguments); nothing waits for a person and every problem is printed naming the file."""
     from ..app import DEFAULT_MODEL, DEFAULT_SHAPES
+    from ..launch import bad_arguments
     from .model import _check_side
 
     try:
@@ -26,33 +27,19 @@ def cli_gallery(rows: int, cols: int, checkpoint: str | Path | None, dataset: st
         return 2
     checkpoint = Path(checkpoint) if checkpoint else DEFAULT_MODEL
     dataset = Path(dataset) if dataset else DEFAULT_SHAPES
-    problems = [f"{what} {p} does not exist" for what, p in (("checkpoint", checkpoint), ("dataset", dataset))
-                if not p.exists()]
     out = Path(screenshot) if screenshot else None
-    if out is not None:
-        if out.suffix.lower() != ".png":
-            problems.insert(0, f"screenshot {out} must be a .png file")
-        elif not out.parent.exists():
-            problems.insert(0, f"cannot write screenshot {out}: folder {out.parent} does not exist")
-    if problems:
-        print(f"np-viewer: error: {'; '.join(problems)}", file=sys.stderr)
+    if bad_arguments(out, [("checkpoint", checkpoint), ("dataset", dataset)]):
         return 2
     if out is None:
         return _interactive(rows, cols, checkpoint, dataset, size, split, config, device, resolution, category)
     return _screenshot(rows, cols, checkpoint, dataset, out, size, split, config, device, resolution, category)
 
 
-def _app():
-    from PySide6.QtWidgets import QApplication
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("Neural Parts Studio")
-    return app
-
-
 def _interactive(rows, cols, checkpoint, dataset, size, split, config, device, resolution, category) -> int:  # noqa: ANN001
+    from ..launch import qt_app
     from ..widgets.errors import install_excepthook
     from .window import GalleryWindow
-    app = _app()
+    app = qt_app()
     install_excepthook(show_dialog=True)
     window = GalleryWindow(rows, cols, resolution=resolution)
     window.resize(*(size or DEFAULT_SIZE))
@@ -71,22 +58,19 @@ def _interactive(rows, cols, checkpoint, dataset, size, split, config, device, r
 
 def _screenshot(rows, cols, checkpoint, dataset, out: Path, size, split, config, device, resolution,  # noqa: ANN001
                 category) -> int:
-    from ..display import start_headless
-    display = start_headless(out)
-    if display is None:
-        return 1
-    window = None
-    try:
-        from trainer.inference import Predictor
+    from trainer.inference import Predictor
 
-        from .window import GalleryWindow
-        app = _app()
-        errors: list[str] = []
+    from ..launch import run_window
+    from .window import GalleryWindow
+    errors: list[str] = []
+
+    def make() -> GalleryWindow:
         window = GalleryWindow(rows, cols, resolution=resolution, synchronous=True, show_dialogs=False)
         window.error.connect(lambda title, msg: errors.append(f"{title}: {msg}"))
         window.resize(*(size or DEFAULT_SIZE))
-        window.show()
-        app.processEvents()
+        return window
+
+    def load(window: GalleryWindow) -> None:
         try:
             window.set_predictor(Predictor(checkpoint, config=config, device=device))
         except Exception as exc:  # noqa: BLE001 - reported below, naming the file
@@ -97,20 +81,11 @@ def _screenshot(rows, cols, checkpoint, dataset, out: Path, size, split, config,
         if failed and not errors:
             errors.append(f"{failed[0].entry.path}: {failed[0].error}")
         if errors:
-            print(f"np-viewer: error: no screenshot written to {out}: {errors[0]}", file=sys.stderr)
-            return 1
+            raise RuntimeError(errors[0])
         if window.model.cells:
             window.model.set_highlight(0)
-        from ..screenshot import save_settled
-        return save_settled(app, lambda: grab(window), out)
-    except Exception as exc:  # noqa: BLE001 - headless: one line naming the file, non-zero exit
-        print(f"np-viewer: error: no screenshot written to {out}: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        if window is not None:
-            window.shutdown()
-            window.close()
-        display.stop()
+
+    return run_window(out, make, load, grab)
 
 
 def grab(window, view_only: bool = False) -> np.ndarray:  # noqa: ANN001 - a GalleryWindow
