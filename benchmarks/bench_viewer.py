@@ -53,9 +53,9 @@ def _model_and_shapes(tmp: Path, checkpoint: str | None = None) -> tuple[Path, P
 COLD_CHILD = r"""
 import sys, time
 T0 = float(sys.argv[1])
-from np_viewer.app import build_parser, _build
+from np_viewer.app import build_app, build_parser
 args = build_parser().parse_args([sys.argv[2], "--checkpoint", sys.argv[3], "--device", "cpu", "--size", "1280x800"])
-app, doc, session, window = _build(args, synchronous=False)
+app, doc, session, window = build_app(args, synchronous=False)
 window.show()
 def first_frame():
     window.viewport.screenshot()

@@ -5,7 +5,14 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, NamedTuple, Sequence
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from .document import Document
+    from .session import Session
+    from .widgets import MainWindow
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 DEFAULT_SHAPES = ASSETS / "shapes"
@@ -103,19 +110,30 @@ def _resolve_inputs(args: argparse.Namespace) -> tuple[list[str], str | None, li
     return inputs, args.checkpoint, problems
 
 
-def _build(args: argparse.Namespace, synchronous: bool):
-    from PySide6.QtWidgets import QApplication
+class StudioApp(NamedTuple):
+    """What ``build_app`` returns: the Qt application, the document, the session and the main
+    window (with editing, fitting, gallery and compare attached)."""
 
+    app: "QApplication"
+    doc: "Document"
+    session: "Session"
+    window: "MainWindow"
+
+
+def build_app(args: argparse.Namespace, synchronous: bool) -> StudioApp:
+    """The app as ``np-viewer`` starts it, from parsed ``build_parser()`` arguments; nothing is
+    opened yet. ``synchronous``: jobs run inline and no dialog waits for a person (screenshots,
+    benchmarks)."""
+    from .compare.link import install_compare_action
     from .document import Document
     from .editing import install_editing
     from .fitting import install_fitting
-    from .compare.link import install_compare_action
     from .gallery.link import install_gallery_action
+    from .launch import qt_app
     from .session import Session
     from .widgets import MainWindow
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("Neural Parts Studio")
+    app = qt_app()
     doc = Document()
     doc.view.update(resolution=args.resolution, overlay=args.overlay, segmentation=args.segmentation,
                     show_legend=not args.no_legend)
@@ -127,7 +145,7 @@ def _build(args: argparse.Namespace, synchronous: bool):
     install_compare_action(window)
     window.resize(*(args.size or (1280, 800)))
     window.fit_panels()
-    return app, doc, session, window
+    return StudioApp(app, doc, session, window)
 
 
 def _select_start_shape(doc, wanted: str | None) -> None:  # noqa: ANN001
@@ -147,7 +165,7 @@ def _select_start_shape(doc, wanted: str | None) -> None:  # noqa: ANN001
 def _run_interactive(args: argparse.Namespace) -> int:
     from .widgets.errors import install_excepthook
 
-    app, doc, session, window = _build(args, synchronous=False)
+    app, doc, session, window = build_app(args, synchronous=False)
     restore_hook = install_excepthook(show_dialog=True)
     interrupted = _close_on_signals(window)
     inputs, checkpoint, problems = _resolve_inputs(args)
@@ -207,34 +225,29 @@ def _start_shape_once(doc, args, window) -> None:  # noqa: ANN001
 
 def _run_screenshot(args: argparse.Namespace) -> int:
     """Render the initial scene to a PNG; every problem is printed, naming the file, exit code 1."""
+    from .launch import bad_arguments, run_window
+
     out = Path(args.screenshot)
-    if out.suffix.lower() != ".png":
-        print(f"np-viewer: error: screenshot {out} must be a .png file", file=sys.stderr)
-        return 2
-    if not out.parent.exists():
-        print(f"np-viewer: error: cannot write screenshot {out}: folder {out.parent} does not exist",
-              file=sys.stderr)
+    if bad_arguments(out, []):
         return 2
     inputs, checkpoint, problems = _resolve_inputs(args)
     if problems:
         print(f"np-viewer: error: {'; '.join(problems)}", file=sys.stderr)
         return 1
-    from .display import start_headless
-    display = start_headless(out)
-    if display is None:
-        return 1
-    window = None
-    try:
-        app, doc, session, window = _build(args, synchronous=True)
-        errors: list[str] = []
-        session.error.connect(lambda title, msg: errors.append(msg))
-        session.config_needed.connect(
+    errors: list[str] = []
+
+    def make():  # noqa: ANN202 - a MainWindow
+        studio = build_app(args, synchronous=True)
+        studio.session.error.connect(lambda title, msg: errors.append(msg))
+        studio.session.config_needed.connect(
             lambda p: errors.append(f"{p} is a published state dict and needs its YAML config (--config)"))
         if args.viewport_only:      # the 3D view fills the window, so the PNG is exactly --size
-            window.set_panels_visible(False)
-        window.viewport.set_high_quality()
-        window.show()
-        app.processEvents()
+            studio.window.set_panels_visible(False)
+        studio.window.viewport.set_high_quality()
+        return studio.window
+
+    def load(window) -> None:  # noqa: ANN001 - a MainWindow
+        session = window.session
         if checkpoint:
             session.open_checkpoint(checkpoint, config=args.config)
         else:
@@ -242,26 +255,13 @@ def _run_screenshot(args: argparse.Namespace) -> int:
         if not errors:
             session.open_paths(inputs)
         if not errors and args.shape:
-            _select_start_shape(doc, args.shape)
+            _select_start_shape(window.doc, args.shape)
         if errors:
-            print(f"np-viewer: error: no screenshot written to {out}: {errors[0]}", file=sys.stderr)
-            return 1
+            raise RuntimeError(errors[0])
         session.wait_thumbnails(60000)   # thumbnails are part of the picture
-        for _ in range(3):
-            app.processEvents()
-        from .screenshot import grab_window, write_png
-        img = grab_window(window, viewport_only=args.viewport_only)
-        write_png(img, out)
-        print(f"np-viewer: wrote {out} ({img.shape[1]}x{img.shape[0]})")
-        return 0
-    except Exception as exc:  # noqa: BLE001 - headless: one line naming the file, non-zero exit
-        print(f"np-viewer: error: no screenshot written to {out}: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        if window is not None:
-            window.shutdown()
-            window.close()
-        display.stop()
+
+    from .screenshot import grab_window
+    return run_window(out, make, load, lambda window: grab_window(window, viewport_only=args.viewport_only))
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from trainer.inference import (Prediction, Predictor, ShapeInput, ShapeLoadError, ShapeRef,
+from trainer.inference import (ConfigNeeded, Prediction, Predictor, ShapeInput, ShapeLoadError, ShapeRef,
                                list_shapes, load_shape)
 from trainer.palette import part_colour
 
@@ -126,11 +126,10 @@ class Session(QObject):
             self.refresh()
 
         def failed(exc: BaseException, tb: str) -> None:
-            msg = user_message(exc)
-            if config is None and "needs its YAML config" in msg:
+            if config is None and isinstance(exc, ConfigNeeded):
                 self.config_needed.emit(path)
                 return
-            self._fail("Cannot open model", msg)
+            self._fail("Cannot open model", user_message(exc))
 
         self._submit(job, done, failed)
 

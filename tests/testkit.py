@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import torch
 
 
@@ -24,3 +25,14 @@ def write_tiny_checkpoint(path: Path, seed: int = 0, **config_kwargs) -> Path:
     torch.manual_seed(seed)
     model = NeuralParts.from_config(tiny_config(**config_kwargs))
     return checkpoint.save(path, model, model.config)
+
+
+@pytest.fixture(autouse=True)
+def no_plotter_outlives_its_test():
+    """Every pyvista plotter created during a test must be closed by its end (GUI test folders
+    import this autouse fixture into their conftest)."""
+    from pyvista.plotting.plotter import _ALL_PLOTTERS
+    before = set(_ALL_PLOTTERS)
+    yield
+    alive = [p for k, p in list(_ALL_PLOTTERS.items()) if k not in before and not getattr(p, "_closed", True)]
+    assert not alive, f"{len(alive)} plotter(s) left open by this test"

@@ -25,6 +25,11 @@ class CheckpointError(Exception):
     """A checkpoint that cannot be used; the message is one sentence naming the file."""
 
 
+class ConfigNeeded(CheckpointError):
+    """A published state dict with no YAML config given and none to choose beside it: the caller
+    can ask for one (the viewer opens a file dialog) and load again with ``config``."""
+
+
 def _plain(value: Any) -> Any:
     """Config values as plain containers (safe for weights_only loading)."""
     if isinstance(value, Mapping):
@@ -116,7 +121,7 @@ def _published_config(path: Path, config: str | Path | Mapping[str, Any] | None)
     if len(preferred) == 1 or len(beside) == 1:
         return load_config((preferred or beside)[0])
     found = ", ".join(p.name for p in beside) or "none"
-    raise CheckpointError(
+    raise ConfigNeeded(
         f"checkpoint {path} is a bare state dict (published format) and needs its YAML config: "
         f"pass one explicitly (YAML files beside it: {found})"
     )

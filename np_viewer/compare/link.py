@@ -1,29 +1,26 @@
 """Connecting the compare view to the main window: View > Compare models… (as the gallery's link)."""
 from __future__ import annotations
 
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction
 
 from trainer.inference import Predictor
 
 from ..session import DISTANCE_KEY
+from ..widgets import MainWindow
 from .dialog import CompareDialog
 from .panes import PaneResult
 from .window import CompareWindow
 
 
-def install_compare_action(window) -> QAction:  # noqa: ANN001 - a widgets.MainWindow
+def install_compare_action(window: MainWindow) -> QAction:
     """Add View > Compare models… (Ctrl+Shift+C): the shape on screen under the chosen checkpoints
     (and the fit on screen), on the window's job service."""
-    action = QAction("Compare &models…", window)
-    action.setShortcut(QKeySequence("Ctrl+Shift+C"))
-    action.triggered.connect(lambda: ask_and_compare(window))
-    menus = {a.text().replace("&", ""): a.menu() for a in window.menuBar().actions() if a.menu()}
-    (menus.get("View") or window.menuBar().addMenu("&View")).addAction(action)
-    window.compare_action = action
+    action = window.new_action("Compare &models…", lambda: ask_and_compare(window), "Ctrl+Shift+C")
+    window.add_to_menu("view", action)
     return action
 
 
-def fitted_result(window) -> PaneResult | None:  # noqa: ANN001
+def fitted_result(window: MainWindow) -> PaneResult | None:
     """The fit on screen (Shapes > Fit to this shape) as a pane, or None."""
     fit, scene = window.doc.status.fit, window.session.scene_model
     if not fit or scene is None:
@@ -37,7 +34,7 @@ def fitted_result(window) -> PaneResult | None:  # noqa: ANN001
                       {k: float(v) for k, v in scores.items() if v is not None}, float(fit.get("seconds", 0.0)), "fit")
 
 
-def ask_and_compare(window) -> CompareWindow | None:  # noqa: ANN001
+def ask_and_compare(window: MainWindow) -> CompareWindow | None:
     session = window.session
     if session.current_shape is None or session.current_entry is None:
         window.show_error("Compare models", "Open a shape first.")
@@ -50,18 +47,18 @@ def ask_and_compare(window) -> CompareWindow | None:  # noqa: ANN001
     return open_compare_for(window, dialog.checkpoints, fitted if dialog.include_fit.isChecked() else None)
 
 
-def open_compare_for(window, checkpoints: list[str], fitted: PaneResult | None = None  # noqa: ANN001
-                     ) -> CompareWindow:
-    """Show (or reuse) the compare window on the shape on screen: one pane per checkpoint, then the
-    fitted result when given."""
+def open_compare_for(window: MainWindow, checkpoints: list[str], fitted: PaneResult | None = None) -> CompareWindow:
+    """Show (or reuse) the compare window on the shape on screen (the window's extension
+    ``"compare"``): one pane per checkpoint, then the fitted result when given."""
     session = window.session
-    compare = getattr(window, "compare", None)
-    if compare is None or compare._closed:
-        compare = CompareWindow(jobs=session.jobs, device=session.device,
-                                resolution=int(window.doc.view.resolution))
+
+    def create() -> CompareWindow:
+        compare = CompareWindow(jobs=session.jobs, device=session.device, resolution=int(window.doc.view.resolution))
         compare.error.connect(lambda title, message: window.show_error(title, message))
         compare.resize(1400, 520)
-        window.compare = compare
+        return compare
+
+    compare = window.extension("compare", create)
     compare.fit_predictor = session.predictor if isinstance(session.predictor, Predictor) else None
     compare.set_shape(session.current_entry.path, session.current_shape)
     compare.compare([*checkpoints, *([fitted] if fitted is not None else [])])

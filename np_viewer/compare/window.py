@@ -8,7 +8,7 @@ from typing import Sequence
 
 import numpy as np
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QLabel, QMainWindow, QSpinBox, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSpinBox, QToolBar, QVBoxLayout, QWidget
 from pyvistaqt import QtInteractor
 
 from trainer.fitting import FitShape, prepare_shape
@@ -18,6 +18,7 @@ from trainer.palette import part_colour
 from ..jobs import JobContext, JobService
 from ..render import polydata, set_view
 from ..session import user_message
+from ..widgets.shell import ShellWindow
 from .fit_all import ARMS, arm_options
 from .panes import PaneResult, check_pane_count, pane_metrics
 
@@ -25,7 +26,7 @@ VIEW_BOUNDS = (-0.6, 0.6, -0.6, 0.6, -0.6, 0.6)   # the normalised box every sha
 BACKGROUND = ("#f4f5f7", "#c9d3df")
 
 
-class CompareWindow(QMainWindow):
+class CompareWindow(ShellWindow):
     """``set_shape(path)``, then ``compare(sources)`` (checkpoint paths and ready ``PaneResult``s)
     or ``fit_all(predictor, seconds, steps)``. ``results[i]`` is pane i's result (None while it
     runs). Signals: ``pane_ready(i)``, ``all_ready()``, ``error(title, message)``."""
@@ -44,7 +45,6 @@ class CompareWindow(QMainWindow):
         self.shape_path: str | None = None
         self.shape: ShapeInput | None = None
         self.results: list[PaneResult | None] = []
-        self._closed = False
         self._central = QWidget()
         self._layout = QVBoxLayout(self._central)
         self._layout.setContentsMargins(0, 0, 0, 0)
@@ -223,7 +223,7 @@ class CompareWindow(QMainWindow):
         self.reset_camera()
 
     def _show(self, i: int, result: PaneResult) -> None:
-        if self._closed or i >= len(self.results):
+        if self.closed or i >= len(self.results):
             return
         self.results[i] = result
         self.plotter.subplot(0, i)
@@ -241,7 +241,7 @@ class CompareWindow(QMainWindow):
 
     def _show_failure(self, i: int, title: str, message: str) -> None:
         """The pane says what went wrong (the other panes go on)."""
-        if self._closed or i >= len(self.results):
+        if self.closed or i >= len(self.results):
             return
         self.plotter.subplot(0, i)
         self.plotter.renderer.clear_actors()
@@ -250,14 +250,7 @@ class CompareWindow(QMainWindow):
         self.plotter.render()
 
     # --- shutdown -----------------------------------------------------------------------------
-    def closeEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt API
-        self.shutdown()
-        super().closeEvent(event)
-
-    def shutdown(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
+    def _release(self) -> None:
         self.jobs.cancel(owner=self)
         self.jobs.wait(30000)
         if self.plotter is not None:

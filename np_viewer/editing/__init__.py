@@ -4,22 +4,15 @@ recolour/rename/hide/delete/duplicate/swap, undo/redo with a visible history, an
 One entry point: ``install_editing(window)`` on the main window."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QMainWindow
-
+from ..widgets import MainWindow
 from .controller import EditingController
 
 
-def install_editing(window: QMainWindow) -> EditingController:
+def install_editing(window: MainWindow) -> EditingController:
     """Add the Edit and Export menus, shortcuts, the Transform and History docks, viewport picking
-    and the gizmo to ``window`` (an ``np_viewer.widgets.MainWindow``: uses its ``doc``,
-    ``viewport`` (``plotter``, ``renderer``, ``request_render``), ``session``, ``menuBar()`` and
-    ``show_error``). Idempotent: a second call returns the same controller."""
-    existing = getattr(window, "editing", None)
-    if isinstance(existing, EditingController):
-        return existing
-    controller = EditingController(window)
-    window.editing = controller
-    return controller
+    and the gizmo to ``window``, as its extension ``"editing"``. Idempotent: a second call returns
+    the same controller."""
+    return window.extension("editing", lambda: EditingController(window))
 
 
 __all__ = ["EditingController", "install_editing"]

@@ -6,15 +6,15 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtCore import QObject, QTimer
 from PySide6.QtGui import QAction, QColor, QKeySequence
-from PySide6.QtWidgets import (QColorDialog, QDockWidget, QFrame, QInputDialog, QMainWindow, QMenu,
-                               QScrollArea)
+from PySide6.QtWidgets import QColorDialog, QInputDialog
 
 from ..document import Part
 from ..document.edits import (Compound, FieldEdit, MeshEdit, RemoveParts, SelectionEdit, centroid,
                               duplicate_edit, reset_pose_edit, transform_edit)
-from ..jobs import JobContext, JobService
+from ..jobs import JobContext
+from ..widgets import MainWindow
 from .dialogs import show_error
 from .files import FileActions
 from .gizmo import Gizmo
@@ -25,10 +25,11 @@ from .transform_panel import TransformPanel
 
 
 class EditingController(QObject):
-    """Editing for one main window. Public pieces: ``history``, ``picker``, ``gizmo``,
-    ``transform_panel``, ``history_panel``, ``files`` and the ``actions`` dict (by name)."""
+    """Editing for one main window (its extension ``"editing"``). Public pieces: ``history``,
+    ``picker``, ``gizmo``, ``transform_panel``, ``history_panel``, ``files`` and the ``actions``
+    dict (by name)."""
 
-    def __init__(self, window: QMainWindow) -> None:
+    def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
         self.doc = window.doc
@@ -42,22 +43,18 @@ class EditingController(QObject):
         self.gizmo = Gizmo(self.plotter, self.renderer, self.doc, self._gizmo_commit,
                            self.viewport.request_render)
         self.files = FileActions(self)
-        session = getattr(window, "session", None)
-        self.jobs: JobService = session.jobs if session is not None else JobService(parent=self)
+        self.jobs = window.session.jobs
         self.actions: dict[str, QAction] = {}
         self._build_actions()
         self.transform_panel = TransformPanel(self)
         self.history_panel = HistoryPanel(self.history)
-        self.docks = {"transform": self._dock("Transform", self.transform_panel),
-                      "history": self._dock("History", self.history_panel)}
-        info_dock = getattr(window, "info_dock", None)
-        self._transform_shown = not isinstance(info_dock, QDockWidget)
-        if not self._transform_shown:
-            # tabs beside Info: the window keeps its minimum size (--screenshot --size is exact);
-            # the Transform tab comes forward at the first selection
-            window.tabifyDockWidget(info_dock, self.docks["transform"])
-            window.tabifyDockWidget(info_dock, self.docks["history"])
-            info_dock.raise_()
+        # tabs beside Info: the window keeps its minimum size (--screenshot --size is exact); the
+        # Transform tab comes forward at the first selection
+        self.docks = {key: window.add_panel(key, title, panel, closable=True, scroll=True, beside="info")
+                      for key, title, panel in (("transform", "Transform", self.transform_panel),
+                                                ("history", "History", self.history_panel))}
+        window.panel("info").raise_()
+        self._transform_shown = False
         self._build_menus()
         self.history.changed.connect(self._update_actions)
         self.doc.selection.changed.connect(self._update_actions)
@@ -66,7 +63,7 @@ class EditingController(QObject):
         self._update_actions()
 
     # --- lifecycle ----------------------------------------------------------------------------
-    def detach(self) -> None:
+    def shutdown(self) -> None:
         """Disconnect from the document and drop the gizmo (before the plotter closes)."""
         self.gizmo.detach()
         self.picker.detach()
@@ -215,7 +212,7 @@ class EditingController(QObject):
         parts = list(parts) if parts is not None else self._need_selection("Swap")
         if not parts:
             return False
-        predictor = getattr(getattr(self.window, "session", None), "predictor", None)
+        predictor = self.window.session.predictor
         if predictor is None:
             show_error(self.window, "Cannot swap parts", "Open a model first (File > Open model…).")
             return False
@@ -266,20 +263,9 @@ class EditingController(QObject):
     # --- Qt glue ------------------------------------------------------------------------------
     def _action(self, key: str, text: str, slot, shortcut: str | None = None, tip: str = "",  # noqa: ANN001
                 checkable: bool = False, checked: bool = False) -> QAction:
-        act = QAction(text, self.window)
-        if shortcut:
-            act.setShortcut(QKeySequence(shortcut))
-            act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        act = self.window.new_action(text, slot, shortcut, tip, checkable, checked)
         if tip:
-            act.setToolTip(tip)
             act.setStatusTip(tip)
-        if checkable:
-            act.setCheckable(True)
-            act.setChecked(checked)
-            act.toggled.connect(slot)
-        else:
-            act.triggered.connect(lambda _=False: slot())
-        self.window.addAction(act)        # shortcuts work even with the menu bar hidden
         self.actions[key] = act
         return act
 
@@ -317,47 +303,18 @@ class EditingController(QObject):
         a("open_assembly", "Open assembly…", f.open_assembly, "Ctrl+Shift+A")
 
     def _build_menus(self) -> None:
-        bar = self.window.menuBar()
-        view_menu = next((act for act in bar.actions() if act.text().replace("&", "") == "View"), None)
-        edit = QMenu("&Edit", self.window)
-        for key in ("undo", "redo", None, "select_all", "select_none", None, "delete", "duplicate", "hide",
-                    "rename", "recolour", "reset_pose", "swap", None, "gizmo"):
-            edit.addSeparator() if key is None else edit.addAction(self.actions[key])
-        windows = edit.addMenu("Panels")
+        pick = lambda *keys: [None if k is None else self.actions[k] for k in keys]  # noqa: E731
+        w = self.window
+        w.add_to_menu("edit", *pick("undo", "redo", None, "select_all", "select_none", None, "delete", "duplicate",
+                                    "hide", "rename", "recolour", "reset_pose", "swap", None, "gizmo"))
+        panels = w.menu("edit").addMenu("Panels")
         for dock in self.docks.values():
-            windows.addAction(dock.toggleViewAction())
-        export = QMenu("E&xport", self.window)
-        for key in ("export_selected", "export_all", "export_union", "export_segmentation", None, "per_part",
-                    "bake", None, "save_assembly", "open_assembly", None, "screenshot", "transparent", "turntable"):
-            export.addSeparator() if key is None else export.addAction(self.actions[key])
-        if view_menu is not None:
-            bar.insertMenu(view_menu, edit)
-        else:
-            bar.addMenu(edit)
-        bar.addMenu(export)
-        self.edit_menu, self.export_menu = edit, export
-        file_menu = next((act.menu() for act in bar.actions() if act.text().replace("&", "") == "File"), None)
-        if file_menu is not None:     # saving/opening assemblies belongs with the other files too
-            first = file_menu.actions()[0] if file_menu.actions() else None
-            quit_act = next((x for x in file_menu.actions() if x.text().replace("&", "") == "Quit"), None)
-            before = quit_act if quit_act is not None else first
-            file_menu.insertAction(before, self.actions["open_assembly"])
-            file_menu.insertAction(before, self.actions["save_assembly"])
-            file_menu.insertSeparator(before)
-
-    def _dock(self, title: str, widget) -> QDockWidget:  # noqa: ANN001
-        dock = QDockWidget(title, self.window)
-        dock.setObjectName(f"dock-{title.lower()}")
-        scroll = QScrollArea()            # a small window must not be forced taller by the panel
-        scroll.setWidget(widget)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        dock.setWidget(scroll)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable |
-                         QDockWidget.DockWidgetFeature.DockWidgetFloatable |
-                         QDockWidget.DockWidgetFeature.DockWidgetClosable)
-        self.window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-        return dock
+            panels.addAction(dock.toggleViewAction())
+        w.add_to_menu("export", *pick("export_selected", "export_all", "export_union", "export_segmentation", None,
+                                      "per_part", "bake", None, "save_assembly", "open_assembly", None, "screenshot",
+                                      "transparent", "turntable"))
+        # saving/opening assemblies belongs with the other files too
+        w.add_to_menu("file", *pick("open_assembly", "save_assembly"), section="assembly")
 
     def _update_actions(self) -> None:
         h, has = self.history, bool(len(self.doc.selection))

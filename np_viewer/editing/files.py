@@ -162,8 +162,8 @@ class FileActions:
     # --- saved assemblies ---------------------------------------------------------------------
     def saved_assembly(self) -> SavedAssembly:
         a = self.doc.assembly
-        predictor = getattr(getattr(self.window, "session", None), "predictor", None)
-        ckpt = getattr(predictor, "path", None)
+        predictor = self.window.session.predictor
+        ckpt = predictor.path if predictor is not None else None
         parts = [SavedPart(p.name, p.vertices, p.faces, p.index if p.index >= 0 else None, p.colour, p.visible,
                            p.opacity, p.transform, self.c.sources.get(p.id)) for p in a]
         return SavedAssembly(parts, checkpoint=str(ckpt) if ckpt else None,

@@ -1,10 +1,11 @@
 """Open 'inside the model' from the command line (and write its picture for the docs)."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
+
+from ..launch import bad_arguments, run_window
 
 DEFAULT_SIZE = (1100, 750)
 
@@ -24,54 +25,28 @@ def cli_explore(checkpoint: str | Path | None = None, dataset: str | Path | None
     checkpoint = Path(checkpoint) if checkpoint else (model_for_category(category or "") or DEFAULT_MODEL)
     dataset = Path(dataset) if dataset else DEFAULT_SHAPES
     out = Path(screenshot) if screenshot else None
-    problems = [f"{what} {p} does not exist" for what, p in (("checkpoint", checkpoint), ("dataset", dataset))
-                if not p.exists()]
-    if out is not None and (out.suffix.lower() != ".png" or not out.parent.exists()):
-        problems.insert(0, f"cannot write screenshot {out} (needs a .png name in an existing folder)")
-    if problems:
-        print(f"np-viewer: error: {'; '.join(problems)}", file=sys.stderr)
+    if bad_arguments(out, [("checkpoint", checkpoint), ("dataset", dataset)]):
         return 2
-    display = None
-    if out is not None:
-        from ..display import start_headless
-        display = start_headless(out)
-        if display is None:
-            return 1
-    window = None
-    try:
-        from PySide6.QtWidgets import QApplication
+    from trainer.inference import Predictor, list_shapes
 
-        from trainer.inference import Predictor, list_shapes
+    from .window import ExploreWindow
 
-        from .window import ExploreWindow
-        app = QApplication.instance() or QApplication(sys.argv[:1])
+    def make() -> ExploreWindow:
         refs = [r for r in list_shapes(dataset) if category is None or r.category == category]
         if len(refs) < 1 or max(pair) >= len(refs) or min(pair) < 0:
             raise ValueError(f"shapes {pair} are not among the {len(refs)} shapes of {dataset}")
         window = ExploreWindow(Predictor(checkpoint, device=device),
-                               refs,
-                               synchronous=out is not None)
+                               refs, synchronous=out is not None)
         window.resize(*(size or DEFAULT_SIZE))
-        window.show()
-        app.processEvents()
+        return window
+
+    def load(window: ExploreWindow) -> None:
         window.set_pair(*pair)
         window.set_t(t)
         if slice_origin is not None:
             window.set_slice(slice_origin, slice_normal)
-        if out is None:
-            return app.exec()
-        from ..screenshot import save_settled
-        return save_settled(app, lambda: grab(window), out)
-    except Exception as exc:  # noqa: BLE001 - one line naming the file, non-zero exit
-        target = f"no screenshot written to {out}: " if out is not None else ""
-        print(f"np-viewer: error: {target}{str(exc).splitlines()[0] if str(exc) else exc!r}", file=sys.stderr)
-        return 1
-    finally:
-        if window is not None and out is not None:
-            window.shutdown()
-            window.close()
-        if display is not None:
-            display.stop()
+
+    return run_window(out, make, load, grab)
 
 
 def grab(window) -> np.ndarray:  # noqa: ANN001 - an ExploreWindow

@@ -8,8 +8,7 @@ from typing import Callable
 import numpy as np
 import torch
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QMainWindow, QSlider, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 from pyvistaqt import QtInteractor
 
 from trainer.inference import Predictor, ShapeRef
@@ -17,6 +16,7 @@ from trainer.palette import part_colour
 
 from ..render import polydata, set_view
 from ..jobs import JobContext, JobService
+from ..widgets.shell import ShellWindow
 from .interpolate import lerp_features, meshes_for
 from .slice import PlaneSlice, slice_meshes, slice_plane
 
@@ -25,7 +25,7 @@ PARTS_OPACITY_WITH_SLICE = 0.25
 VIEW_BOUNDS = (-0.6, 0.6, -0.6, 0.6, -0.6, 0.6)
 
 
-class ExploreWindow(QMainWindow):
+class ExploreWindow(ShellWindow):
     """``set_shapes(entries)``, ``set_pair(a, b)``, ``set_t(t)``, ``set_slice(origin, normal)``.
     Signals: ``parts_updated()`` when the part actors show a new blend, ``slice_updated()``."""
 
@@ -50,7 +50,6 @@ class ExploreWindow(QMainWindow):
         self._busy = {"parts": False, "slice": False}
         self._again = {"parts": False, "slice": False}
         self.jobs = jobs if jobs is not None else JobService(synchronous, self)
-        self._closed = False
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -190,7 +189,7 @@ class ExploreWindow(QMainWindow):
 
         def done(result) -> None:  # noqa: ANN001
             self._busy[what] = False
-            if not self._closed:
+            if not self.closed:
                 show(result)
             if self._again[what]:
                 self._again[what] = False
@@ -258,14 +257,7 @@ class ExploreWindow(QMainWindow):
         self.slice_updated.emit()
 
     # --- shutdown -----------------------------------------------------------------------------
-    def closeEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt API
-        self.shutdown()
-        super().closeEvent(event)
-
-    def shutdown(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
+    def _release(self) -> None:
         self.jobs.cancel(owner=self)
         self.jobs.wait(30000)
         self.plotter.clear_plane_widgets()

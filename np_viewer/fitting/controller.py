@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 
 import torch
 from PySide6.QtCore import QObject
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QPushButton, QToolBar
+from PySide6.QtWidgets import QPushButton
 
 from trainer.fitting import FitOptions, FitProgress, FitResult
 from trainer.inference import Prediction, Predictor, ShapeInput
@@ -28,6 +27,7 @@ from trainer.palette import part_colour
 from ..document import Part
 from ..jobs import Job, JobCancelled, JobContext
 from ..session import DISTANCE_KEY, FAR_FROM_MODEL, input_distance, user_message
+from ..widgets import MainWindow
 from ..widgets.errors import show_error
 from .dialog import FitDialog
 from .edit import FitEdit
@@ -69,26 +69,27 @@ def fit_metrics(predictor: Predictor, prediction: Prediction, shape: ShapeInput,
 
 
 class FitController(QObject):
-    """Public pieces: ``action`` (menu and toolbar), ``offer_button`` (status bar), ``job`` (the
+    """The main window's extension ``"fitting"`` (after ``"editing"``, whose history it uses).
+    Public pieces: ``action`` (menu and toolbar), ``offer_button`` (status bar), ``job`` (the
     running fit or None), ``start(options)``, ``cancel()``."""
 
-    def __init__(self, window: QMainWindow) -> None:
+    def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
         self.window = window
         self.doc = window.doc
         self.session = window.session
-        self.editing = window.editing
+        self.editing = window.extension("editing")
+        if self.editing is None:
+            raise RuntimeError("install editing (np_viewer.editing.install_editing) before fitting")
         self.jobs = self.session.jobs
         self.job: Job | None = None
         self.seconds = 60.0
         self._originals: list[Part] | None = None     # the scene's parts while a preview shows
         self._preview: list[Part] = []
         self._preview_input: tuple[ShapeInput | None, int] = (None, 0)
-        self.action = QAction("Fit to this shape…", window)
-        self.action.setShortcut(QKeySequence("Ctrl+Shift+F"))
-        self.action.setToolTip("Optimise the parts for this shape (refine the model's parts or start from "
-                               "scratch); the result is one undoable step")
-        self.action.triggered.connect(lambda _=False: self.start())
+        self.action = window.new_action("Fit to this shape…", lambda: self.start(), "Ctrl+Shift+F",
+                                        "Optimise the parts for this shape (refine the model's parts or start "
+                                        "from scratch); the result is one undoable step")
         self.offer_button = QPushButton("Fit to this shape…")
         self.offer_button.setToolTip("This shape is far from what the model knows: fit the parts to it")
         self.offer_button.clicked.connect(lambda: self.start())
@@ -101,16 +102,9 @@ class FitController(QObject):
         self.session.distance_ready.connect(self._on_distance)
 
     def _install_menus(self) -> None:
-        bar = self.window.menuBar()
-        menus = {a.text().replace("&", ""): a.menu() for a in bar.actions() if a.menu()}
-        shapes = menus.get("Shapes") or bar.addMenu("&Shapes")
-        shapes.addSeparator()
-        shapes.addAction(self.action)
-        toolbar = self.window.findChild(QToolBar, "view-toolbar")
-        if toolbar is not None:
-            toolbar.addSeparator()
-            toolbar.addAction(self.action)
-        self.window.addAction(self.action)
+        self.window.add_to_menu("shapes", None, self.action)
+        self.window.toolbar.addSeparator()
+        self.window.toolbar.addAction(self.action)
 
     # --- starting -----------------------------------------------------------------------------
     @property
@@ -329,19 +323,15 @@ class FitController(QObject):
                                        f"(parts {distance:.3f} from the input, Chamfer-L1 > {FAR_FROM_MODEL}): "
                                        "Shapes > Fit to this shape… fits the parts to it")
 
-    def detach(self) -> None:
+    def shutdown(self) -> None:
+        """Drop a running fit."""
         self.jobs.cancel(owner=self)
 
 
-def install_fitting(window: QMainWindow) -> FitController:
+def install_fitting(window: MainWindow) -> FitController:
     """Add Shapes > Fit to this shape (and the toolbar button) to a main window with editing
-    installed (``install_editing``). Idempotent."""
-    existing = getattr(window, "fitting", None)
-    if isinstance(existing, FitController):
-        return existing
-    controller = FitController(window)
-    window.fitting = controller
-    return controller
+    installed (``install_editing``), as its extension ``"fitting"``. Idempotent."""
+    return window.extension("fitting", lambda: FitController(window))
 
 
 __all__ = ["FitController", "FitRecord", "FitTick", "fit_metrics", "install_fitting"]

@@ -18,6 +18,7 @@ def cli_gallery(rows: int, cols: int, checkpoint: str | Path | None, dataset: st
     the first page to that PNG and return (0 written, 1 failed, 2 bad arguments); nothing waits
     for a person and every problem is printed naming the file."""
     from ..app import DEFAULT_SHAPES
+    from ..launch import bad_arguments
     from .model import _check_side
 
     try:
@@ -26,26 +27,21 @@ def cli_gallery(rows: int, cols: int, checkpoint: str | Path | None, dataset: st
         print(f"np-viewer: error: {exc}", file=sys.stderr)
         return 2
     dataset = Path(dataset) if dataset else DEFAULT_SHAPES
-    problems = [f"dataset {dataset} does not exist"] if not dataset.exists() else []
+    out = Path(screenshot) if screenshot else None
+    if bad_arguments(out, [("checkpoint", checkpoint), ("dataset", dataset)]):
+        return 2
     if checkpoint:
         checkpoint = Path(checkpoint)
-        problems += [f"checkpoint {checkpoint} does not exist"] if not checkpoint.exists() else []
-    elif not problems:
+    else:
         try:
             choice, category = bundled_choice(dataset, split, category)
         except Exception as exc:  # noqa: BLE001 - no bundled models, unreadable shapes: one line
             reason = str(exc).splitlines()[0] if str(exc) else repr(exc)
-            return _refuse(f"no checkpoint given and no bundled model could be chosen: {reason}")
+            print(f"np-viewer: error: no checkpoint given and no bundled model could be chosen: {reason}",
+                  file=sys.stderr)
+            return 2
         checkpoint = choice.path
         print(f"np-viewer: gallery of {category or dataset.name} under {choice.describe()}")
-    out = Path(screenshot) if screenshot else None
-    if out is not None:
-        if out.suffix.lower() != ".png":
-            problems.insert(0, f"screenshot {out} must be a .png file")
-        elif not out.parent.exists():
-            problems.insert(0, f"cannot write screenshot {out}: folder {out.parent} does not exist")
-    if problems:
-        return _refuse("; ".join(problems))
     if out is None:
         return _interactive(rows, cols, checkpoint, dataset, size, split, config, device, resolution, category)
     return _screenshot(rows, cols, checkpoint, dataset, out, size, split, config, device, resolution, category)
@@ -70,22 +66,11 @@ def bundled_choice(dataset: Path, split: str | None, category: str | None):  # n
     return choose_model(load_shape(first.path, category=first.category)), category or None
 
 
-def _refuse(text: str) -> int:
-    print(f"np-viewer: error: {text}", file=sys.stderr)
-    return 2
-
-
-def _app():
-    from PySide6.QtWidgets import QApplication
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("Neural Parts Studio")
-    return app
-
-
 def _interactive(rows, cols, checkpoint, dataset, size, split, config, device, resolution, category) -> int:  # noqa: ANN001
+    from ..launch import qt_app
     from ..widgets.errors import install_excepthook
     from .window import GalleryWindow
-    app = _app()
+    app = qt_app()
     install_excepthook(show_dialog=True)
     window = GalleryWindow(rows, cols, resolution=resolution)
     window.resize(*(size or DEFAULT_SIZE))
@@ -104,22 +89,19 @@ def _interactive(rows, cols, checkpoint, dataset, size, split, config, device, r
 
 def _screenshot(rows, cols, checkpoint, dataset, out: Path, size, split, config, device, resolution,  # noqa: ANN001
                 category) -> int:
-    from ..display import start_headless
-    display = start_headless(out)
-    if display is None:
-        return 1
-    window = None
-    try:
-        from trainer.inference import Predictor
+    from trainer.inference import Predictor
 
-        from .window import GalleryWindow
-        app = _app()
-        errors: list[str] = []
+    from ..launch import run_window
+    from .window import GalleryWindow
+    errors: list[str] = []
+
+    def make() -> GalleryWindow:
         window = GalleryWindow(rows, cols, resolution=resolution, synchronous=True, show_dialogs=False)
         window.error.connect(lambda title, msg: errors.append(f"{title}: {msg}"))
         window.resize(*(size or DEFAULT_SIZE))
-        window.show()
-        app.processEvents()
+        return window
+
+    def load(window: GalleryWindow) -> None:
         try:
             window.set_predictor(Predictor(checkpoint, config=config, device=device))
         except Exception as exc:  # noqa: BLE001 - reported below, naming the file
@@ -130,20 +112,11 @@ def _screenshot(rows, cols, checkpoint, dataset, out: Path, size, split, config,
         if failed and not errors:
             errors.append(f"{failed[0].entry.path}: {failed[0].error}")
         if errors:
-            print(f"np-viewer: error: no screenshot written to {out}: {errors[0]}", file=sys.stderr)
-            return 1
+            raise RuntimeError(errors[0])
         if window.model.cells:
             window.model.set_highlight(0)
-        from ..screenshot import save_settled
-        return save_settled(app, lambda: grab(window), out)
-    except Exception as exc:  # noqa: BLE001 - headless: one line naming the file, non-zero exit
-        print(f"np-viewer: error: no screenshot written to {out}: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        if window is not None:
-            window.shutdown()
-            window.close()
-        display.stop()
+
+    return run_window(out, make, load, grab)
 
 
 def grab(window, view_only: bool = False) -> np.ndarray:  # noqa: ANN001 - a GalleryWindow

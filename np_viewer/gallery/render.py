@@ -17,7 +17,7 @@ import numpy as np
 import pyvista as pv
 import vtk
 
-from ..render import STANDARD_VIEWS
+from ..render import camera_pose
 from ..render.meshes import vertex_normals
 from .labels import draw_strips, strips_mesh
 from .model import GalleryModel, Instance
@@ -129,12 +129,9 @@ class GalleryRenderer:
     # --- the linked camera --------------------------------------------------------------------
     def set_view(self, name: str) -> None:
         """One of the viewer's standard views (``iso``, ``+x``, ...) for every instance."""
-        if name not in STANDARD_VIEWS:
-            raise ValueError(f"unknown view {name!r}; expected one of {sorted(STANDARD_VIEWS)}")
-        d, up = STANDARD_VIEWS[name]
-        d = np.asarray(d, float) / np.linalg.norm(d)
+        position, up = camera_pose(name)
         self.camera.SetFocalPoint(0.0, 0.0, 0.0)
-        self.camera.SetPosition(*(d * 3.0))
+        self.camera.SetPosition(*position)
         self.camera.SetViewUp(*up)
         self.camera.OrthogonalizeViewUp()
 

@@ -6,12 +6,11 @@ the main view.
 """
 from __future__ import annotations
 
-import numpy as np
 import vtk
-from PySide6.QtCore import QTimer, Signal
-from PySide6.QtWidgets import QVBoxLayout, QWidget
-from pyvistaqt import QtInteractor
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QWidget
 
+from ..widgets.plotter_view import PlotterView
 from .model import GalleryModel
 from .render import GalleryRenderer
 
@@ -19,21 +18,15 @@ CLICK_SLOP = 4           # pixels a press may move and still count as a click
 DEGREES_PER_CELL = 120   # dragging across one cell turns the camera this much
 
 
-class GalleryView(QWidget):
+class GalleryView(PlotterView):
     instance_clicked = Signal(int)       # entry index
     open_requested = Signal(int)         # entry index (double-click)
 
     def __init__(self, model: GalleryModel, parent: QWidget | None = None, auto_update: bool = False,
                  multi_samples: int = 0) -> None:
-        super().__init__(parent)
-        self.model = model
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
         # multi_samples=0: MSAA costs more than the whole scene under llvmpipe (benchmarks/)
-        self.plotter = QtInteractor(self, auto_update=auto_update, multi_samples=multi_samples)
-        layout.addWidget(self.plotter)
-        self._pending = False
-        self.frames = 0
+        super().__init__(parent, multi_samples=multi_samples, auto_update=auto_update)
+        self.model = model
         self.renderer = GalleryRenderer(self.plotter, model, request_render=self.request_render)
         self._drag: dict | None = None
         self._install_controls()
@@ -43,34 +36,13 @@ class GalleryView(QWidget):
         """The linked camera: change it and every instance follows."""
         return self.renderer.camera
 
-    # --- rendering ----------------------------------------------------------------------------
-    def request_render(self) -> None:
-        if not self._pending:
-            self._pending = True
-            QTimer.singleShot(0, self._render)
-
-    def _render(self) -> None:
-        self._pending = False
-        if self.plotter is not None and not getattr(self.plotter, "_closed", False):
-            self.render_now()
-
     def render_now(self) -> None:
-        self.renderer.prepare()
-        self.plotter.render()
-        self.frames += 1
-
-    def screenshot(self) -> np.ndarray:
-        self.render_now()
-        return np.asarray(self.plotter.screenshot(return_img=True))[..., :3]
+        self.renderer.prepare()         # the name strips follow the camera
+        super().render_now()
 
     def resizeEvent(self, event) -> None:  # noqa: N802, ANN001 - Qt API
         super().resizeEvent(event)
         self.renderer.fit()
-
-    def close_plotter(self) -> None:
-        if self.plotter is not None and not getattr(self.plotter, "_closed", False):
-            self.renderer.detach()
-            self.plotter.close()
 
     # --- mouse --------------------------------------------------------------------------------
     def _install_controls(self) -> None:

@@ -7,15 +7,16 @@ from typing import Callable
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QColor, QKeySequence
-from PySide6.QtWidgets import (QColorDialog, QComboBox, QDockWidget, QHBoxLayout, QLabel, QMainWindow, QPushButton,
-                               QSpinBox, QToolBar, QVBoxLayout, QWidget)
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (QColorDialog, QComboBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QToolBar,
+                               QVBoxLayout, QWidget)
 
 from trainer.inference import Prediction, Predictor, ShapeRef, list_shapes
 
 from ..render import STANDARD_VIEWS
 from ..widgets.errors import show_error
 from ..widgets.parts_panel import PartsPanel
+from ..widgets.shell import ShellWindow
 from ..jobs import JobContext, JobService
 from .consistency import ALL_SPLITS, ConsistencyReport, compute_consistency, dataset_has_labels
 from .consistency_panel import ConsistencyPanel
@@ -27,7 +28,7 @@ from .view import GalleryView
 ALL_CATEGORIES = "All categories"
 
 
-class GalleryWindow(QMainWindow):
+class GalleryWindow(ShellWindow):
     """Signals: ``open_instance(path)`` when the user asks to open an instance in the main view;
     ``error(title, message)``; ``page_ready()`` when every instance of the page has its parts;
     ``consistency_ready()`` when the consistency table has been filled."""
@@ -53,8 +54,6 @@ class GalleryWindow(QMainWindow):
         self.consistency: ConsistencyReport | None = None
         self._consistency_generation = 0
         self.jobs = jobs if jobs is not None else JobService(synchronous, self)   # shared with the main view
-        self._closed = False
-        self._explorer = None
         self._auto_update = auto_update
         self._all_entries: list[ShapeRef] = []
         self.category: str | None = None
@@ -99,32 +98,16 @@ class GalleryWindow(QMainWindow):
         lay.addLayout(row)
         self.parts_panel.table.cellDoubleClicked.connect(
             lambda r, c: self._pick_colour() if c == 0 else None)
-        docks = []
-        for title, widget in (("Primitives (all instances)", holder), ("Part consistency", self.consistency_panel)):
-            dock = QDockWidget(title, self)
-            docks.append(dock)
-            dock.setObjectName(f"gallery-dock-{title.split()[0].lower()}")
-            dock.setWidget(widget)
-            dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable |
-                             QDockWidget.DockWidgetFeature.DockWidgetFloatable)
-            self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        docks = [self.add_panel("primitives", "Primitives (all instances)", holder),
+                 self.add_panel("consistency", "Part consistency", self.consistency_panel)]
         self.resizeDocks(docks, [360, 360], Qt.Orientation.Horizontal)   # most of the room for the grid
-
-    def _action(self, text: str, slot: Callable, shortcut: str | None = None, tip: str = "") -> QAction:
-        act = QAction(text, self)
-        if shortcut:
-            act.setShortcut(QKeySequence(shortcut))
-        if tip:
-            act.setToolTip(tip)
-        act.triggered.connect(slot)
-        return act
 
     def _build_toolbar(self) -> None:
         tb = QToolBar("Gallery", self)
         tb.setObjectName("gallery-toolbar")
         self.addToolBar(tb)
-        self.act_prev = self._action("◀ Page", lambda: self.model.step_page(-1), "PgUp", "Previous page")
-        self.act_next = self._action("Page ▶", lambda: self.model.step_page(1), "PgDown", "Next page")
+        self.act_prev = self.new_action("◀ Page", lambda: self.model.step_page(-1), "PgUp", "Previous page")
+        self.act_next = self.new_action("Page ▶", lambda: self.model.step_page(1), "PgDown", "Next page")
         self.page_label = QLabel(" 1 / 1 ")
         tb.addAction(self.act_prev)
         tb.addWidget(self.page_label)
@@ -154,25 +137,24 @@ class GalleryWindow(QMainWindow):
         self.resolution_box.valueChanged.connect(self.set_resolution)
         tb.addWidget(self.resolution_box)
         tb.addSeparator()
-        self.act_fit = self._action("Fit", self.view.renderer.fit, "F", "Frame the whole grid")
+        self.act_fit = self.new_action("Fit", self.view.renderer.fit, "F", "Frame the whole grid")
         tb.addAction(self.act_fit)
         for name in STANDARD_VIEWS:
-            tb.addAction(self._action(name.upper() if name != "iso" else "Iso",
-                                      lambda _=False, n=name: self.view.renderer.set_view(n),
-                                      "R" if name == "iso" else None, f"Every instance seen from {name}"))
+            tb.addAction(self.new_action(name.upper() if name != "iso" else "Iso",
+                                         lambda n=name: self.view.renderer.set_view(n),
+                                         "R" if name == "iso" else None, f"Every instance seen from {name}"))
         tb.addSeparator()
-        self.act_open = self._action("Open in main view", self._open_highlighted, "Return",
-                                     "Open the highlighted instance in the main view (or double-click it)")
+        self.act_open = self.new_action("Open in main view", self._open_highlighted, "Return",
+                                        "Open the highlighted instance in the main view (or double-click it)")
         tb.addAction(self.act_open)
-        self.act_explore = self._action("Inside the model…", self.open_explorer, "Ctrl+I",
-                                        "Blend the highlighted instance with the next one in feature space, "
-                                        "and slice the implicit functions")
+        self.act_explore = self.new_action("Inside the model…", self.open_explorer, "Ctrl+I",
+                                           "Blend the highlighted instance with the next one in feature space, "
+                                           "and slice the implicit functions")
         tb.addAction(self.act_explore)
         history = self.model.styles.history    # style edits (panel, colour button) undo here
-        self.act_undo = self._action("Undo", lambda _=False: history.undo(), "Ctrl+Z", "Undo a style edit")
-        self.act_redo = self._action("Redo", lambda _=False: history.redo(), "Ctrl+Shift+Z", "Redo a style edit")
-        for act in (self.act_undo, self.act_redo):
-            self.addAction(act)           # shortcuts only: the toolbar stays as it was
+        # shortcuts only: the toolbar stays as it was
+        self.act_undo = self.new_action("Undo", history.undo, "Ctrl+Z", "Undo a style edit")
+        self.act_redo = self.new_action("Redo", history.redo, "Ctrl+Shift+Z", "Redo a style edit")
 
     # --- public API ---------------------------------------------------------------------------
     def set_predictor(self, predictor: Predictor | None) -> None:
@@ -375,7 +357,8 @@ class GalleryWindow(QMainWindow):
             self.open_instance.emit(inst.entry.path)
 
     def open_explorer(self):  # noqa: ANN201 - returns the ExploreWindow
-        """Open 'inside the model' on the highlighted instance (or the page's first) and the next."""
+        """Open 'inside the model' on the highlighted instance (or the page's first) and the next:
+        this window's extension ``"explore"``."""
         if self.predictor is None or not self.model.entries:
             self._message("Inside the model needs a model and shapes")
             return None
@@ -383,15 +366,18 @@ class GalleryWindow(QMainWindow):
         entries = self.model.entries
         inst = self.model.highlighted or (self.model.cells[0] if self.model.cells else None)
         a = inst.index if inst is not None else 0
-        if self._explorer is None or self._explorer._closed:
-            self._explorer = ExploreWindow(self.predictor, entries, resolution=self.resolution,
-                                           auto_update=self._auto_update, synchronous=self.synchronous,
-                                           jobs=self.jobs)
-            self._explorer.resize(900, 700)
-        self._explorer.set_pair(a, min(a + 1, len(entries) - 1) if len(entries) > 1 else a)
-        self._explorer.show()
-        self._explorer.raise_()
-        return self._explorer
+
+        def create() -> ExploreWindow:
+            explorer = ExploreWindow(self.predictor, entries, resolution=self.resolution,
+                                     auto_update=self._auto_update, synchronous=self.synchronous, jobs=self.jobs)
+            explorer.resize(900, 700)
+            return explorer
+
+        explorer = self.extension("explore", create)
+        explorer.set_pair(a, min(a + 1, len(entries) - 1) if len(entries) > 1 else a)
+        explorer.show()
+        explorer.raise_()
+        return explorer
 
     # --- plumbing -----------------------------------------------------------------------------
     def _run(self, fn: Callable, on_done: Callable, on_error: Callable,
@@ -406,19 +392,9 @@ class GalleryWindow(QMainWindow):
         if self.show_dialogs:
             show_error(self, title, message)
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
-        self.shutdown()
-        super().closeEvent(event)
-
-    def shutdown(self) -> None:
-        """Stop background work and close the plotter (idempotent)."""
-        if self._closed:
-            return
-        self._closed = True
+    def _release(self) -> None:
+        """After the explore window: stop background work and close the plotter."""
         self._consistency_generation += 1
-        if self._explorer is not None:
-            self._explorer.shutdown()
-            self._explorer.close()
         self.loader.shutdown()
         self.jobs.cancel(owner=self)
         self.jobs.wait(60000)

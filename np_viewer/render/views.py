@@ -15,16 +15,21 @@ STANDARD_VIEWS: dict[str, tuple[tuple[float, float, float], tuple[float, float, 
 }
 
 
-def set_view(plotter, name: str) -> None:  # noqa: ANN001 - any pyvista plotter
-    """Look at the visible scene from a named direction and fit it in view."""
+def camera_pose(name: str, distance: float = 3.0) -> tuple[np.ndarray, tuple[float, float, float]]:
+    """(position, up) of a camera looking at the origin from the named direction."""
     if name not in STANDARD_VIEWS:
         raise ValueError(f"unknown view {name!r}; expected one of {sorted(STANDARD_VIEWS)}")
     direction, up = STANDARD_VIEWS[name]
     d = np.asarray(direction, dtype=float)
-    d /= np.linalg.norm(d)
+    return d / np.linalg.norm(d) * distance, up
+
+
+def set_view(plotter, name: str) -> None:  # noqa: ANN001 - any pyvista plotter
+    """Look at the visible scene from a named direction and fit it in view."""
+    position, up = camera_pose(name)
     cam = plotter.camera
     cam.focal_point = (0.0, 0.0, 0.0)
-    cam.position = tuple(d * 3.0)
+    cam.position = tuple(position)
     cam.up = up
     plotter.reset_camera()
     cam.zoom(1.15)     # reset_camera leaves a wide margin; the parts should fill the view

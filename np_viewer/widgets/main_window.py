@@ -1,12 +1,16 @@
-"""The main window: viewport in the centre, shape browser left, parts and info right."""
+"""The main window: viewport in the centre, shape browser left, parts and info right.
+
+Features attach through the seams of ``ShellWindow`` (panels, extensions, shutdown) and the named
+menus here: ``menu(key)`` for ``MENUS`` (created in that order) and ``add_to_menu(key, *actions,
+section=...)``, filled with ``new_action(...)``s."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QLabel, QMainWindow, QProgressBar,
-                               QSpinBox, QToolBar, QWidget)
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (QComboBox, QDockWidget, QFileDialog, QLabel, QMenu, QProgressBar, QSpinBox,
+                               QToolBar, QWidget)
 
 from trainer.file_types import SHAPE_OPEN_FILTER
 
@@ -18,12 +22,16 @@ from .info_panel import InfoPanel
 from .job_progress import JobProgress
 from .parts_panel import PartsPanel
 from .shape_browser import ShapeBrowser
+from .shell import ShellWindow
 from .viewport import Viewport
 
 MODEL_FILTER = "Checkpoints (*.pt *.pth *.ckpt *.tar);;All files (*)"
+# the menu bar, in this order (key, title); each is there from the start, extensions fill them
+MENUS = (("file", "&File"), ("edit", "&Edit"), ("view", "&View"), ("shapes", "&Shapes"), ("export", "E&xport"))
+FILE_SECTIONS = ("open", "assembly", "quit")     # named places in the File menu (add_to_menu section=)
 
 
-class MainWindow(QMainWindow):
+class MainWindow(ShellWindow):
     def __init__(self, document: Document, session: Session, parent: QWidget | None = None,
                  dialogs: bool = True) -> None:
         super().__init__(parent)
@@ -36,9 +44,11 @@ class MainWindow(QMainWindow):
         self.browser = ShapeBrowser(document)
         self.parts_panel = PartsPanel(document)
         self.info_panel = InfoPanel(document)
-        self.shapes_dock = self._dock("Shapes", self.browser, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.parts_dock = self._dock("Parts", self.parts_panel, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.info_dock = self._dock("Info", self.info_panel, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.add_panel("shapes", "Shapes", self.browser, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.add_panel("parts", "Parts", self.parts_panel)
+        self.add_panel("info", "Info", self.info_panel)
+        self._menus: dict[str, QMenu] = {}
+        self._sections: dict[tuple[str, str], QAction] = {}   # (menu, section) -> the separator ending it
         self._build_toolbar()
         self._build_menus()
         self._build_status_bar()
@@ -46,51 +56,54 @@ class MainWindow(QMainWindow):
         session.config_needed.connect(self._ask_config)
         document.assembly.reset.connect(self._update_title)
         document.view.changed.connect(self._sync_view_controls)
-        self._closed = False
 
-    # --- layout -------------------------------------------------------------------------------
-    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
-        dock = QDockWidget(title, self)
-        dock.setObjectName(f"dock-{title.lower()}")
-        dock.setWidget(widget)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable |
-                         QDockWidget.DockWidgetFeature.DockWidgetFloatable)
-        self.addDockWidget(area, dock)
-        return dock
+    # --- menus and actions --------------------------------------------------------------------
+    def menu(self, key: str) -> QMenu:
+        """One of the ``MENUS`` by key (``file``, ``edit``, ``view``, ``shapes``, ``export``)."""
+        return self._menus[key]
 
-    def _action(self, text: str, slot, shortcut: str | None = None, checkable: bool = False,
-                tip: str = "") -> QAction:
-        act = QAction(text, self)
-        if shortcut:
-            act.setShortcut(QKeySequence(shortcut))
-        act.setCheckable(checkable)
-        if tip:
-            act.setToolTip(tip)
-        (act.toggled if checkable else act.triggered).connect(slot)
-        return act
+    def add_to_menu(self, key: str, *actions: QAction | None, section: str | None = None) -> None:
+        """Append ``actions`` (None: a separator) to menu ``key``, or to the end of its named
+        ``section`` (``FILE_SECTIONS`` in the File menu)."""
+        menu = self.menu(key)
+        end = self._sections[(key, section)] if section is not None else None
+        for act in actions:
+            if act is None:
+                menu.insertSeparator(end) if end is not None else menu.addSeparator()
+            elif end is not None:
+                menu.insertAction(end, act)
+            else:
+                menu.addAction(act)
+
+    def _end_section(self, key: str, name: str) -> None:
+        # consecutive separators collapse on screen: an empty section shows nothing
+        self._sections[(key, name)] = self.menu(key).addSeparator()
 
     def _build_toolbar(self) -> None:
         v = self.doc.view
-        tb = QToolBar("View", self)
+        tb = self.toolbar = QToolBar("View", self)
         tb.setObjectName("view-toolbar")
         self.addToolBar(tb)
-        self.act_fit = self._action("Fit", self.viewport.renderer.fit, "F", tip="Fit the scene in view")
-        self.act_reset = self._action("Reset", lambda: self.viewport.renderer.set_view("iso"), "R",
-                                      tip="Default three-quarter view")
+        self.act_fit = self.new_action("Fit", self.viewport.renderer.fit, "F", tip="Fit the scene in view")
+        self.act_reset = self.new_action("Reset", lambda: self.viewport.renderer.set_view("iso"), "R",
+                                         tip="Default three-quarter view")
         tb.addAction(self.act_fit)
         tb.addAction(self.act_reset)
         self.view_actions = {}
         for name in [n for n in STANDARD_VIEWS if n != "iso"]:
-            act = self._action(name.upper(), lambda _=False, n=name: self.viewport.renderer.set_view(n),
-                               tip=f"Look along {name}")
+            act = self.new_action(name.upper(), lambda n=name: self.viewport.renderer.set_view(n),
+                                  tip=f"Look along {name}")
             self.view_actions[name] = act
             tb.addAction(act)
         tb.addSeparator()
-        self.act_wireframe = self._action("Wireframe", lambda on: setattr(v, "wireframe", on), "W", True)
-        self.act_edges = self._action("Edges", lambda on: setattr(v, "show_edges", on), "E", True)
-        self.act_legend = self._action("Legend", lambda on: setattr(v, "show_legend", on), "L", True)
-        self.act_segment = self._action("Segment", lambda on: setattr(v, "segmentation", on), "S", True,
-                                        tip="Colour the input by the primitive that owns each point")
+
+        def toggle(text: str, field: str, key: str, tip: str = "") -> QAction:
+            return self.new_action(text, lambda on: setattr(v, field, on), key, tip, checkable=True)
+
+        self.act_wireframe = toggle("Wireframe", "wireframe", "W")
+        self.act_edges = toggle("Edges", "show_edges", "E")
+        self.act_legend = toggle("Legend", "show_legend", "L")
+        self.act_segment = toggle("Segment", "segmentation", "S", "Colour the input by the primitive that owns each point")
         for act in (self.act_wireframe, self.act_edges, self.act_legend, self.act_segment):
             tb.addAction(act)
         tb.addSeparator()
@@ -110,23 +123,20 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        file_menu.addAction(self._action("Open shapes…", self._open_shapes_dialog, "Ctrl+O"))
-        file_menu.addAction(self._action("Open folder or dataset…", self._open_folder_dialog, "Ctrl+Shift+O"))
-        file_menu.addAction(self._action("Open model…", self._open_model_dialog, "Ctrl+M"))
-        file_menu.addSeparator()
-        file_menu.addAction(self._action("Quit", self.close, "Ctrl+Q"))
-        view_menu = bar.addMenu("&View")
-        for act in (self.act_fit, self.act_reset, *self.view_actions.values()):
-            view_menu.addAction(act)
-        view_menu.addSeparator()
-        for act in (self.act_wireframe, self.act_edges, self.act_legend, self.act_segment):
-            view_menu.addAction(act)
-        shapes_menu = bar.addMenu("&Shapes")
-        self.act_next = self._action("Next shape", lambda: self.doc.library.step(1), "PgDown")
-        self.act_prev = self._action("Previous shape", lambda: self.doc.library.step(-1), "PgUp")
-        shapes_menu.addAction(self.act_next)
-        shapes_menu.addAction(self.act_prev)
+        for key, title in MENUS:
+            self._menus[key] = bar.addMenu(title)
+        a = self.new_action
+        self.add_to_menu("file", a("Open shapes…", self._open_shapes_dialog, "Ctrl+O"),
+                         a("Open folder or dataset…", self._open_folder_dialog, "Ctrl+Shift+O"),
+                         a("Open model…", self._open_model_dialog, "Ctrl+M"))
+        for name in FILE_SECTIONS[:-1]:
+            self._end_section("file", name)
+        self.add_to_menu("file", a("Quit", self.close, "Ctrl+Q"))
+        self.add_to_menu("view", self.act_fit, self.act_reset, *self.view_actions.values(), None,
+                         self.act_wireframe, self.act_edges, self.act_legend, self.act_segment)
+        self.act_next = a("Next shape", lambda: self.doc.library.step(1), "PgDown")
+        self.act_prev = a("Previous shape", lambda: self.doc.library.step(-1), "PgUp")
+        self.add_to_menu("shapes", self.act_next, self.act_prev)
 
     def _build_status_bar(self) -> None:
         sb = self.statusBar()
@@ -147,11 +157,10 @@ class MainWindow(QMainWindow):
     def fit_panels(self) -> None:
         """Give the side panels a share of the window width that leaves the 3D view the most room."""
         w = max(self.width(), 400)
-        self.resizeDocks([self.shapes_dock, self.parts_dock], [int(0.18 * w), int(0.25 * w)],
-                         Qt.Orientation.Horizontal)
+        shapes, parts, info = (self.panel(k) for k in ("shapes", "parts", "info"))
+        self.resizeDocks([shapes, parts], [int(0.18 * w), int(0.25 * w)], Qt.Orientation.Horizontal)
         h = max(self.height(), 300)
-        self.resizeDocks([self.parts_dock, self.info_dock], [int(0.4 * h), int(0.6 * h)],
-                         Qt.Orientation.Vertical)
+        self.resizeDocks([parts, info], [int(0.4 * h), int(0.6 * h)], Qt.Orientation.Vertical)
 
     def set_panels_visible(self, on: bool) -> None:
         """Show or hide everything but the 3D view (docks, toolbar, menu and status bars)."""
@@ -217,22 +226,8 @@ class MainWindow(QMainWindow):
             self.show_error("Cannot open model", f"{checkpoint} is a published state dict and needs its YAML config.")
 
     # --- shutdown -----------------------------------------------------------------------------
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
-        self.shutdown()
-        super().closeEvent(event)
-
-    def shutdown(self) -> None:
-        """Stop background work and close the plotter (idempotent)."""
-        if self._closed:
-            return
-        self._closed = True
-        if (fitting := getattr(self, "fitting", None)) is not None:
-            fitting.detach()  # drops a running fit
-        if (editing := getattr(self, "editing", None)) is not None:
-            editing.detach()  # waits for a running swap and removes the gizmo before the plotter goes
-        for name in ("gallery", "compare"):       # windows opened from the View menu
-            if (child := getattr(self, name, None)) is not None:
-                child.shutdown()
-                child.close()
+    def _release(self) -> None:
+        """After the extensions (editing waits for a running swap and removes the gizmo): stop the
+        session's work and close the plotter."""
         self.session.shutdown()
         self.viewport.close_plotter()

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 import trimesh
-from testkit import tiny_config
+from testkit import no_plotter_outlives_its_test, tiny_config  # noqa: F401 - an autouse fixture
 
 from trainer import checkpoint
 from trainer.model import NeuralParts
@@ -53,15 +53,6 @@ def shape_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     trimesh.creation.box(extents=(1.0, 0.5, 0.3)).export(d / "a_box.obj")
     trimesh.creation.icosphere(subdivisions=2, radius=0.6).export(d / "b_ball.obj")
     return d
-
-
-@pytest.fixture(autouse=True)
-def _no_plotter_outlives_its_test():
-    from pyvista.plotting.plotter import _ALL_PLOTTERS
-    before = set(_ALL_PLOTTERS)
-    yield
-    alive = [p for k, p in list(_ALL_PLOTTERS.items()) if k not in before and not getattr(p, "_closed", True)]
-    assert not alive, f"{len(alive)} plotter(s) left open by this test"
 
 
 @pytest.fixture

@@ -45,7 +45,7 @@ def test_click_scale_undo_and_export_through_the_menu(editing_window, qtbot, no_
 
     out = tmp_path / "picked.glb"
     no_dialogs.save_path = str(out)
-    menu = controller.export_menu
+    menu = window.menu("export")
     action = next(a for a in menu.actions() if a.text().startswith("Export selected"))
     action.trigger()
     qtbot.waitUntil(lambda: not controller.files.busy, timeout=30000)   # exports are jobs

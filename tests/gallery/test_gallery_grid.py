@@ -32,7 +32,7 @@ def make_gallery(qtbot):
         w.shutdown()
         w.close()
         assert w.view.plotter._closed
-        assert w._explorer is None or w._explorer.plotter._closed
+        assert w.extension("explore") is None or w.extension("explore").plotter._closed
 
 
 def _ready(w):
@@ -177,7 +177,7 @@ def test_inside_the_model_opens_on_the_highlighted_instance(make_gallery, predic
     qtbot.waitUntil(lambda: _ready(w), timeout=60000)
     w.model.set_highlight(1)
     w.act_explore.trigger()
-    ex = w._explorer
+    ex = w.extension("explore")
     assert ex is not None and ex.isVisible()
     qtbot.waitUntil(lambda: ex.part_actor(0) is not None and not ex.busy, timeout=30000)
     assert (ex.combo_a.currentIndex(), ex.combo_b.currentIndex()) == (1, 2)

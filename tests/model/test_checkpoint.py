@@ -43,6 +43,18 @@ def test_published_state_dict_without_config_asks_for_it(tiny_model, tmp_path):
         checkpoint.load(tmp_path / "model_00100")
 
 
+def test_a_missing_config_has_its_own_error_type(tiny_model, tmp_path):
+    torch.save(tiny_model.state_dict(), tmp_path / "model_00100")
+    (tmp_path / "a.yaml").write_text("network: {}\n")
+    (tmp_path / "b.yaml").write_text("network: {}\n")
+    with pytest.raises(checkpoint.ConfigNeeded, match="a.yaml, b.yaml"):     # two beside it: which one?
+        checkpoint.load(tmp_path / "model_00100")
+    (tmp_path / "bad.yaml").write_text("network: [unclosed\n")
+    with pytest.raises(CheckpointError) as raised:                          # a config that cannot load
+        checkpoint.load(tmp_path / "model_00100", config=tmp_path / "bad.yaml")
+    assert not isinstance(raised.value, checkpoint.ConfigNeeded)
+
+
 class _Payload:
     def __reduce__(self):
         return (os.system, (f"touch {_Payload.marker}",))

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 import trimesh
+from testkit import no_plotter_outlives_its_test  # noqa: F401 - an autouse fixture
 
 from trainer import checkpoint
 from trainer.config import load_config
@@ -70,16 +71,6 @@ def shape_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     trimesh.creation.cylinder(radius=0.2, height=1.5, sections=16).export(d / "c_cylinder.stl")
     trimesh.creation.capsule(height=1.0, radius=0.3, count=(8, 8)).export(d / "d_capsule.ply")
     return d
-
-
-@pytest.fixture(autouse=True)
-def _no_plotter_outlives_its_test():
-    """Every pyvista plotter created during a test must be closed by its end."""
-    from pyvista.plotting.plotter import _ALL_PLOTTERS
-    before = set(_ALL_PLOTTERS)
-    yield
-    alive = [p for k, p in list(_ALL_PLOTTERS.items()) if k not in before and not getattr(p, "_closed", True)]
-    assert not alive, f"{len(alive)} plotter(s) left open by this test"
 
 
 @pytest.fixture

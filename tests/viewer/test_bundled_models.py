@@ -65,8 +65,8 @@ def test_np_viewer_without_checkpoint_opens_the_bundled_models(qtbot, monkeypatc
 
     from np_viewer import app as app_module
     built = []
-    real_build = app_module._build
-    monkeypatch.setattr(app_module, "_build", lambda args, synchronous: built.append(real_build(args, synchronous))
+    real_build = app_module.build_app
+    monkeypatch.setattr(app_module, "build_app", lambda args, synchronous: built.append(real_build(args, synchronous))
                         or built[-1])
     monkeypatch.setattr(QApplication, "exec", lambda self: 0)
     assert app_module.main([str(families), "--shape", "h1", "--size", "420x300", "--device", "cpu"]) == 0

@@ -7,7 +7,7 @@ def test_gallery_action_opens_gallery_and_opens_instance_in_main_view(make_windo
     action = install_gallery_action(window)
     assert action.shortcut().toString() == "Ctrl+G"
     action.trigger()
-    gallery = window.gallery
+    gallery = window.extension("gallery")
     try:
         entries = doc.library.entries
         assert [e.path for e in gallery.model.entries] == [e.path for e in entries]

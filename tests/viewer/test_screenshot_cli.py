@@ -100,14 +100,14 @@ def test_interactive_start_on_a_named_shape(qtbot, monkeypatch, tiny_checkpoint,
 
     from np_viewer import app as app_module
     windows = []
-    real_build = app_module._build
+    real_build = app_module.build_app
 
     def build(args, synchronous):
         built = real_build(args, synchronous)
         windows.append(built)
         return built
 
-    monkeypatch.setattr(app_module, "_build", build)
+    monkeypatch.setattr(app_module, "build_app", build)
     monkeypatch.setattr(QApplication, "exec", lambda self: 0)     # return instead of blocking
     assert app_module.main([str(shape_dir), "--checkpoint", str(tiny_checkpoint), "--shape", "c_cylinder",
                             "--size", "420x300", "--no-legend"]) == 0
