@@ -86,6 +86,8 @@ PUBLISHED_KEYS: tuple[KeySupport, ...] = (
     KeySupport("training.batch_size / aggregate", HONOURED, "batch and gradient accumulation"),
     KeySupport("training.optimizer", REFUSED_OTHERWISE, "Adam, RAdam, SGD"),
     KeySupport("training.lr / weight_decay", HONOURED, "optimizer settings"),
+    KeySupport("training.lr_schedule", HONOURED,
+               "ours: constant (as published) or cosine decay to final_fraction x lr, optional warmup_steps"),
     KeySupport("training.momentum", HONOURED, "SGD's momentum (Adam and RAdam have none, as published)"),
     KeySupport("validation.splits / frequency / batch_size", HONOURED, "the validation pass"),
 )
@@ -120,6 +122,8 @@ def check_training_config(cfg: Mapping[str, Any], loss_names: list[str]) -> None
                           "uses the points on the union's surface")
     if _bool(net, "edge_lengths", "network", False):
         raise ConfigError("network.edge_lengths: true is not supported; there is no edge-length loss")
+    from .training.optim import check_lr_schedule
+    check_lr_schedule(cfg.get("training", {}) or {})
     metrics = cfg.get("metrics", ["iou"]) or []
     if isinstance(metrics, str) or not isinstance(metrics, (list, tuple)):
         raise ConfigError(f"metrics is {metrics!r}; it must be a list such as [iou]")

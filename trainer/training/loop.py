@@ -29,7 +29,7 @@ from . import distributed as D
 from . import rng
 from .data import BatchIndexStream, PassIndexed, build_dataset, collate
 from .logs import CSVLog, TensorBoardLog
-from .optim import build_optimizer
+from .optim import build_optimizer, lr_at
 from .objective import Objective, batch_loss
 from .validation import ValidationSettings, Validator
 
@@ -279,6 +279,9 @@ class TrainRun:
             grad_norm = float(torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.s.grad_clip))
         else:
             grad_norm = float("nan")
+        lr = lr_at(self.cfg["training"], self.step - 1, self.total)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
         self.scaler.step(self.optimizer)
         self.scaler.update()
         self.optimizer.zero_grad(set_to_none=True)
