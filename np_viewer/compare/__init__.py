@@ -11,7 +11,7 @@ from typing import Any
 __all__ = ["ARMS", "CompareDialog", "CompareWindow", "PaneResult", "cli_compare", "install_compare_action",
            "open_compare_for", "pane_metrics"]
 
-_LAZY = {"ARMS": ".fit_all", "CompareDialog": ".dialog", "CompareWindow": ".window", "PaneResult": ".panes",
+_LAZY = {"ARMS": "trainer.fitting.arms", "CompareDialog": ".dialog", "CompareWindow": ".window", "PaneResult": ".panes",
          "pane_metrics": ".panes", "cli_compare": ".cli", "install_compare_action": ".link",
          "open_compare_for": ".link"}
 

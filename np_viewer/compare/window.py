@@ -19,7 +19,7 @@ from ..jobs import JobContext, JobService
 from ..render import polydata, set_view
 from ..session import user_message
 from ..widgets.shell import ShellWindow
-from .fit_all import ARMS, arm_options
+from trainer.fitting.arms import ARMS, arm_options
 from .panes import PaneResult, check_pane_count, pane_metrics
 
 VIEW_BOUNDS = (-0.6, 0.6, -0.6, 0.6, -0.6, 0.6)   # the normalised box every shape lives in

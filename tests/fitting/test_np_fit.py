@@ -111,3 +111,28 @@ def test_sigterm_keeps_the_best_state(tmp_path, capsule_obj, tiny_ckpt):
     assert fit["stopped"] == "interrupted" and fit["steps"] >= 2
     assert fit["objective"] <= min(h["objective"] for h in fit["history"])
     assert (out / "capsule" / "model.pt").is_file() and (out / "capsule" / "part_0.obj").is_file()
+
+
+@pytest.mark.parametrize("kind, network_type, parts", [("superquadrics", "superquadrics", 4),
+                                                       ("cuboids", "cuboids", 3),
+                                                       ("ellipsoids", "flexible_primitives", 2)])
+def test_type_fits_that_primitive_type_from_scratch(tmp_path, capsule_obj, kind, network_type, parts):
+    from trainer import checkpoint
+    out = tmp_path / "o"
+    assert np_fit([str(capsule_obj), "--out", str(out), "--type", kind, "--primitives", str(parts),
+                   "--steps", "4", *FAST]) == 0
+    folder = next(out.iterdir())
+    fit = json.loads((folder / "fit.json").read_text())
+    assert fit["network_type"] == network_type and fit["n_primitives"] == parts and fit["mode"] == "scratch"
+    cfg = checkpoint.read(folder / "model.pt")["config"]
+    assert cfg["network"]["type"] == network_type
+    assert (kind != "ellipsoids") or cfg["invertible_network"]["n_blocks"] == 0
+    p = Predictor(folder / "model.pt", device="cpu")
+    assert p.n_primitives == parts
+    assert sorted(x.name for x in folder.glob("part_*.obj")) == [f"part_{k}.obj" for k in range(parts)]
+
+
+def test_type_refuses_a_checkpoint(tmp_path, capsule_obj, tiny_ckpt, capsys):
+    assert np_fit([str(capsule_obj), "--out", str(tmp_path / "o"), "--type", "cuboids",
+                   "--checkpoint", str(tiny_ckpt), *FAST]) == 2
+    assert "--type fits from scratch" in capsys.readouterr().err

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 from ..export import FORMATS
+from .arms import ARM_KEYS, arm_config
 from ..file_types import MESH_EXTENSIONS, listed
 from ..fsutil import write_text
 from ..inference.cli import (EXIT_FATAL, EXIT_OK, EXIT_SOME_FAILED, _collect_inputs, _message,
@@ -43,6 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
                             "category, or the bundled model whose prediction is closest to the shape)")
     start.add_argument("--primitives", type=int, metavar="M", default=None,
                        help="fit from scratch with M primitives instead of refining a model")
+    p.add_argument("--type", choices=tuple(ARM_KEYS), default=None,
+                   help="fit from scratch with this primitive type (neural_parts: the bundled model's flow; "
+                        "ellipsoids: the same with 0 coupling layers; superquadrics, cuboids: "
+                        "configs/<type>_6.yaml's network); the encoder and objective are the default "
+                        "model's, --primitives M sets the count (default 6)")
     p.add_argument("--steps", type=int, default=None, metavar="N", help="stop after N steps")
     p.add_argument("--seconds", type=float, default=None, metavar="S",
                    help="stop after S seconds per shape (default 60 when --steps is not given)")
@@ -61,13 +67,23 @@ def build_parser() -> argparse.ArgumentParser:
 def _options(args: argparse.Namespace):
     from .fit import FitOptions
     seconds = args.seconds if args.seconds is not None else (None if args.steps is not None else 60.0)
-    scratch = args.primitives is not None
+    scratch = args.primitives is not None or args.type is not None
     return FitOptions(mode="scratch" if scratch else "refine", primitives=args.primitives or 6,
                       steps=args.steps, seconds=seconds, device=args.device, threads=args.threads,
                       seed=args.seed, snapshot_every=float("inf"))
 
 
+def _with_type(options, kind: str, base_config: dict):  # noqa: ANN001, ANN202 - FitOptions
+    """``options`` fitting primitive type ``kind`` (``arms.ARM_KEYS``) built on ``base_config``."""
+    import dataclasses
+    cfg = arm_config(ARM_KEYS[kind], base_config)
+    cfg["network"]["n_primitives"] = options.primitives
+    return dataclasses.replace(options, config=cfg)
+
+
 def _check_args(args: argparse.Namespace) -> str | None:
+    if args.type is not None and args.checkpoint is not None:
+        return "--type fits from scratch on the default model's encoder; it takes no --checkpoint."
     if args.steps is not None and args.steps < 1:
         return "--steps must be at least 1."
     if args.seconds is not None and not args.seconds > 0:
@@ -126,7 +142,10 @@ def fit_one(ref, folder: Path, model, options, args: argparse.Namespace,
                          "seconds": result.elapsed, "stopped": result.stopped})
     _write_json(folder / "fit.json", {
         "shape": str(ref.path), "mode": options.mode, "steps": result.steps, "seconds": round(result.elapsed, 3),
-        "stopped": result.stopped, "objective": result.best_objective, "iou_before": result.iou_before,
+        "stopped": result.stopped, "network_type": result.config["network"]["type"],
+        "coupling_layers": (result.config.get("invertible_network") or {}).get("n_blocks"),
+        "n_primitives": result.config["network"]["n_primitives"],
+        "objective": result.best_objective, "iou_before": result.iou_before,
         "iou_after": result.iou_after, "history": result.history,
         **({"model_choice": choice.to_json()} if choice is not None else {})})
     export_args = infer_args(
@@ -168,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
             bundled = BundledModels(device="cpu")
         else:             # scratch takes only the architecture: the default model's unless one is given
             model, _ = load(Path(args.checkpoint) if args.checkpoint else DEFAULT_MODEL, map_location="cpu")
+        if args.type is not None:
+            options = _with_type(options, args.type, model.config)
         device, note = resolve_device(args.device)
     except (CheckpointError, ConfigError, NoBundledModels, ValueError, OSError) as exc:
         print(f"np-fit: error: {_message(exc)}", file=sys.stderr)

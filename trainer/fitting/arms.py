@@ -1,4 +1,5 @@
-"""Fit all: every primitive type fitted to the shape from scratch with the same budget.
+"""The primitive types a shape can be fitted with from scratch, one budget for all: ``np-fit --type``
+and the compare view's "Fit all primitive types".
 
 The four arms of the paper's comparison: Neural Parts (the open model's flow), ellipsoids (the same
 with 0 coupling layers), superquadrics and cuboids (the network section of the shipped
@@ -12,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from trainer.config import load_config
-from trainer.fitting import FitOptions
+from ..config import load_config
+from .fit import FitOptions
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 FLOW_SECTIONS = ("invertible_network", "projection_layer")
@@ -43,15 +44,17 @@ def _shipped_network(name: str) -> Callable[[dict], dict]:
 @dataclass(frozen=True)
 class PrimitiveArm:
     label: str
+    key: str                            # np-fit --type
     config: Callable[[dict], dict]      # the open model's config (a copy) -> this arm's config
 
 
 ARMS: tuple[PrimitiveArm, ...] = (
-    PrimitiveArm("Neural Parts", _neural_parts),
-    PrimitiveArm("ellipsoids", _ellipsoids),
-    PrimitiveArm("superquadrics", _shipped_network("superquadrics")),
-    PrimitiveArm("cuboids", _shipped_network("cuboids")),
+    PrimitiveArm("Neural Parts", "neural_parts", _neural_parts),
+    PrimitiveArm("ellipsoids", "ellipsoids", _ellipsoids),
+    PrimitiveArm("superquadrics", "superquadrics", _shipped_network("superquadrics")),
+    PrimitiveArm("cuboids", "cuboids", _shipped_network("cuboids")),
 )
+ARM_KEYS = {arm.key: arm for arm in ARMS}
 
 
 def arm_config(arm: PrimitiveArm, base_config: Mapping[str, Any]) -> dict:
@@ -59,14 +62,18 @@ def arm_config(arm: PrimitiveArm, base_config: Mapping[str, Any]) -> dict:
     Neural Parts and ellipsoid arms take its flow)."""
     base = copy.deepcopy(dict(base_config))
     if base.get("network", {}).get("type") != "flexible_primitives" or "invertible_network" not in base:
-        raise ValueError("Fit all needs a Neural Parts model open (its flow is the Neural Parts arm); "
+        raise ValueError("fitting another primitive type needs a Neural Parts model's config (its flow "
+                         "is the Neural Parts arm); "
                          f"this model is {base.get('network', {}).get('type')!r}")
     return arm.config(base)
 
 
 def arm_options(arm: PrimitiveArm, base_config: Mapping[str, Any], seconds: float | None, steps: int | None,
-                device: str = "auto", seed: int = 0) -> FitOptions:
-    """Scratch-fit options of one arm: the same budget, seed and primitive count for every arm."""
+                device: str = "auto", seed: int = 0, primitives: int | None = None, **options: Any) -> FitOptions:
+    """Scratch-fit options of one arm: the same budget, seed and primitive count for every arm
+    (``primitives``: that count, default the base config's; ``options``: other FitOptions fields)."""
     cfg = arm_config(arm, base_config)
+    if primitives is not None:
+        cfg["network"]["n_primitives"] = int(primitives)
     return FitOptions(mode="scratch", primitives=int(cfg["network"]["n_primitives"]), seconds=seconds,
-                      steps=steps, device=device, seed=seed, config=cfg)
+                      steps=steps, device=device, seed=seed, config=cfg, **options)
