@@ -25,6 +25,15 @@ def _model(report: dict) -> tuple[str, int, float | None]:
     return _describe(report["checkpoint"], len(report.get("per_primitive", [])))
 
 
+def model_label(config: dict) -> str:
+    """A table label from the model's own ``describe()``: any primitive type, not only flows."""
+    from trainer.model import build_model
+    d = build_model(config).describe()
+    if "coupling layers" in d:
+        return f"Neural Parts (L={d['coupling layers']})" if d["coupling layers"] else "ellipsoids (L=0)"
+    return str(d["type"])
+
+
 @functools.lru_cache(maxsize=None)
 def _describe(path: str, n_primitives: int) -> tuple[str, int, float | None]:
     """Read once per checkpoint (both tables name every model)."""
@@ -34,8 +43,7 @@ def _describe(path: str, n_primitives: int) -> tuple[str, int, float | None]:
     except Exception:  # the checkpoint may be gone; the JSON still has the numbers
         return Path(path).name, n_primitives, None
     net = ck["config"]["network"]
-    blocks = ck["config"]["invertible_network"]["n_blocks"]
-    name = f"Neural Parts (L={blocks})" if blocks else "ellipsoids (L=0)"
+    name = model_label(ck["config"])
     minutes = float(ck["seconds"]) / 60 if "seconds" in ck else None
     sharpness = ck["config"]["loss"].get("sharpness")
     seed = ck["config"]["training"].get("seed")
