@@ -55,7 +55,7 @@ def _procedural(family: str, seed: int, out: Path) -> Path:
                         face_labels=labels, part_names=names)
 
 
-def run_fit(path: Path, mode: str, marks: list[float], threads: int) -> dict:
+def run_fit(path: Path, mode: str, marks: list[float], threads: int, flow_lr_scale: float | None = None) -> dict:
     from trainer.fitting import FitOptions, fit_shape, prepare_shape
     from trainer.inference.bundled import DEFAULT_MODEL
     fs = prepare_shape(path)
@@ -68,10 +68,12 @@ def run_fit(path: Path, mode: str, marks: list[float], threads: int) -> dict:
             if m not in snaps and p.elapsed >= m - 1.0:   # snapshots come every snapshot_every s
                 snaps[m] = (p.model, p.step)
 
-    options = FitOptions(mode=mode, seconds=max(marks), threads=threads, snapshot_every=2.0, iou_every=1e9)
+    options = FitOptions(mode=mode, seconds=max(marks), threads=threads, snapshot_every=2.0, iou_every=1e9,
+                         flow_lr_scale=flow_lr_scale)
     r = fit_shape(fs, options, model=DEFAULT_MODEL, on_progress=on_progress)
     snaps[max(marks)] = (r.model, r.steps)
-    row = {"shape": fs.name, "mode": mode, "prepare_s": fs.seconds, "marks": {}}
+    row = {"shape": fs.name, "mode": mode, "prepare_s": fs.seconds, "marks": {},
+           **({"flow_lr_scale": flow_lr_scale} if flow_lr_scale is not None else {})}
     if mode == "refine":
         from trainer.checkpoint import load
         row["before"] = _score(load(DEFAULT_MODEL)[0], fs.input, fs.record)
@@ -143,6 +145,9 @@ def main(argv: list[str] | None = None) -> int:
                    help="time marks for procedural shapes (default: --marks)")
     p.add_argument("--shared", nargs="*", default=["cow", "spot", "suzanne", "teapot"])
     p.add_argument("--modes", nargs="+", default=["refine", "scratch"])
+    p.add_argument("--families", nargs="*", default=list(FAMILIES), choices=FAMILIES)
+    p.add_argument("--flow-lr-scale", type=float, default=None,
+                   help="the flow's learning rate relative to the features' (default: the recipe's)")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--out", type=Path, default=Path("fit_bench.json"))
     p.add_argument("--skip-scaling", action="store_true")
@@ -161,12 +166,12 @@ def main(argv: list[str] | None = None) -> int:
             save()
     with tempfile.TemporaryDirectory() as tmp:
         jobs = [(SHARED_DATA / f"{n}.obj", args.marks) for n in args.shared]
-        for fam in FAMILIES:
+        for fam in args.families:
             for seed in range(args.per_family):
                 jobs.append((_procedural(fam, 100 + seed, Path(tmp)), args.family_marks or args.marks))
         for path, marks in jobs:
             for mode in args.modes:
-                row = run_fit(path, mode, marks, args.threads)
+                row = run_fit(path, mode, marks, args.threads, args.flow_lr_scale)
                 print(json.dumps(row), flush=True)
                 result["rows"].append(row)
                 save()
