@@ -87,7 +87,7 @@ def choose_model(shape: "ShapeInput", candidates: Mapping[str, Path] | None = No
     (``load`` turns a file into a Predictor; default: on the CPU). Raises ``NoBundledModels``."""
     candidates = bundled_models() if candidates is None else dict(candidates)
     if not candidates:
-        raise NoBundledModels(f"{models_dir()} holds no bundled models (<category>.pt); give a checkpoint.")
+        raise _none_in(models_dir())
     if shape.category in candidates:
         return Choice(Path(candidates[shape.category]), shape.category, "category", {}, shape.category)
     if load is None:
@@ -96,6 +96,10 @@ def choose_model(shape: "ShapeInput", candidates: Mapping[str, Path] | None = No
     distances = {cat: _distance(load(Path(path)), shape) for cat, path in candidates.items()}
     best = min(distances, key=lambda cat: distances[cat])
     return Choice(Path(candidates[best]), best, "closest", distances, shape.category)
+
+
+def _none_in(folder: Path) -> NoBundledModels:
+    return NoBundledModels(f"{folder} holds no bundled models (<category>.pt); give a checkpoint.")
 
 
 def _distance(predictor: "Predictor", shape: "ShapeInput") -> float:
@@ -117,7 +121,7 @@ class BundledModels:
         self._predictors: dict[Path, "Predictor"] = {}
         self._choices: dict[tuple[str, str], Choice] = {}
         if not self.paths:
-            raise NoBundledModels(f"{self.folder} holds no bundled models (<category>.pt); give a checkpoint.")
+            raise _none_in(self.folder)
 
     def predictor(self, path: Path) -> "Predictor":
         if path not in self._predictors:

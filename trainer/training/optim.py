@@ -26,11 +26,15 @@ def build_optimizer(training: Mapping[str, Any], parameters: Iterable[torch.nn.P
 SCHEDULES = ("constant", "cosine")
 
 
+def _schedule(training: Mapping[str, Any]) -> Any:
+    """``training.lr_schedule`` as a mapping (a bare name is its ``type``)."""
+    sched = training.get("lr_schedule", "constant")
+    return {"type": sched} if isinstance(sched, str) else sched
+
+
 def check_lr_schedule(training: Mapping[str, Any]) -> None:
     """Refuse a ``training.lr_schedule`` (ours) this trainer does not implement, by key."""
-    sched = training.get("lr_schedule", "constant")
-    if isinstance(sched, str):
-        sched = {"type": sched}
+    sched = _schedule(training)
     if not isinstance(sched, Mapping) or sched.get("type", "constant") not in SCHEDULES:
         raise ConfigError(f"training.lr_schedule is {training.get('lr_schedule')!r}; use one of "
                           f"{', '.join(SCHEDULES)} or {{type: cosine, final_fraction: 0.1, warmup_steps: 0}}")
@@ -50,8 +54,7 @@ def lr_at(training: Mapping[str, Any], step: int, total: int) -> float:
     step alone (no scheduler state), so a resumed run follows the same curve exactly; ``total``
     is the config's run length, not ``--max-steps``, so stopping early does not bend it."""
     base = float(training.get("lr", 5e-5))
-    sched = training.get("lr_schedule", "constant")
-    sched = {"type": sched} if isinstance(sched, str) else dict(sched)
+    sched = _schedule(training)
     warmup = int(sched.get("warmup_steps", 0))
     if warmup and step < warmup:
         return base * (step + 1) / warmup
