@@ -30,6 +30,7 @@ def cli_gallery(rows: int, cols: int, checkpoint: str | Path | None, dataset: st
     out = Path(screenshot) if screenshot else None
     if bad_arguments(out, [("checkpoint", checkpoint), ("dataset", dataset)]):
         return 2
+    chosen = not checkpoint        # the model follows the category shown
     if checkpoint:
         checkpoint = Path(checkpoint)
     else:
@@ -43,7 +44,9 @@ def cli_gallery(rows: int, cols: int, checkpoint: str | Path | None, dataset: st
         checkpoint = choice.path
         print(f"np-viewer: gallery of {category or dataset.name} under {choice.describe()}")
     if out is None:
-        return _interactive(rows, cols, checkpoint, dataset, size, split, config, device, resolution, category)
+        chooser = (lambda cat: bundled_choice(dataset, split, cat)[0]) if chosen else None
+        return _interactive(rows, cols, checkpoint, dataset, size, split, config, device, resolution, category,
+                            chooser)
     return _screenshot(rows, cols, checkpoint, dataset, out, size, split, config, device, resolution, category)
 
 
@@ -66,7 +69,8 @@ def bundled_choice(dataset: Path, split: str | None, category: str | None):  # n
     return choose_model(load_shape(first.path, category=first.category)), category or None
 
 
-def _interactive(rows, cols, checkpoint, dataset, size, split, config, device, resolution, category) -> int:  # noqa: ANN001
+def _interactive(rows, cols, checkpoint, dataset, size, split, config, device, resolution, category,  # noqa: ANN001
+                 chooser) -> int:
     from ..launch import qt_app
     from ..widgets.errors import install_excepthook
     from .window import GalleryWindow
@@ -77,9 +81,14 @@ def _interactive(rows, cols, checkpoint, dataset, size, split, config, device, r
     window.show()
     window.open_checkpoint(checkpoint, config=config, device=device)
     window.open_dataset(dataset, split, category)
+    window.model_chooser = chooser     # after the first category: its model is the one loading
     from .link import open_main_view
     main_windows = []       # kept alive while the gallery runs
-    window.open_instance.connect(lambda path: main_windows.append(open_main_view(path, checkpoint, config, device)))
+
+    def open_main(path: str) -> None:   # under the model shown now (it follows the category)
+        shown = window.predictor.path if window.predictor is not None and window.predictor.path else checkpoint
+        main_windows.append(open_main_view(path, shown, config if shown == checkpoint else None, device))
+    window.open_instance.connect(open_main)
     try:
         return app.exec()
     finally:

@@ -3,7 +3,7 @@ part-consistency panel. Usable standalone or opened from the main viewer."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
@@ -23,6 +23,9 @@ from .consistency_panel import ConsistencyPanel
 from .model import MAX_SIDE, MIN_SIDE, GalleryModel
 from .predict import PageLoader
 from .view import GalleryView
+
+if TYPE_CHECKING:
+    from trainer.inference.bundled import Choice
 
 
 ALL_CATEGORIES = "All categories"
@@ -57,6 +60,9 @@ class GalleryWindow(ShellWindow):
         self._auto_update = auto_update
         self._all_entries: list[ShapeRef] = []
         self.category: str | None = None
+        # Set when no model was given: category -> the bundled model choice for it, so that
+        # picking a category in the box also switches to that family's model.
+        self.model_chooser: Callable[[str], Choice] | None = None
 
         self.view = GalleryView(self.model, self, auto_update=auto_update)
         self.setCentralWidget(self.view)
@@ -208,7 +214,23 @@ class GalleryWindow(ShellWindow):
         category = None if category in (None, "", ALL_CATEGORIES) else category
         self.category = category
         self.model.set_entries([e for e in self._all_entries if category is None or e.category == category])
+        if self.model_chooser is not None and category is not None and self._follow_model(category):
+            return          # the new model's arrival re-predicts the page and the consistency
         self._start_consistency()
+
+    def _follow_model(self, category: str) -> bool:
+        """Open ``category``'s bundled model if it is not the one shown; True when one is loading."""
+        try:
+            choice = self.model_chooser(category)
+        except Exception as exc:  # noqa: BLE001 - unreadable shapes, no bundled models: keep the model shown
+            self.error.emit("Cannot choose a model", _first_line(exc))
+            return False
+        current = self.predictor.path if self.predictor is not None else None
+        if current is not None and Path(current).resolve() == Path(choice.path).resolve():
+            return False
+        self.open_checkpoint(choice.path)
+        self._message(f"Category {category}: {choice.describe()}")
+        return True
 
     def set_order(self, paths: list[str]) -> None:
         """Show the shapes at ``paths`` first, in that order (the rest after, in dataset order); an

@@ -96,3 +96,33 @@ def test_gallery_screenshot_without_checkpoint(bundled, families, tmp_path, caps
                        category="humanoid") == 0
     assert out.is_file()
     assert "gallery of humanoid under humanoid.pt (category humanoid)" in capsys.readouterr().out
+
+
+def test_gallery_switching_category_switches_to_that_familys_model(qtbot, bundled, families):
+    from np_viewer.gallery import GalleryWindow
+    from np_viewer.gallery.cli import bundled_choice
+    from np_viewer.gallery.window import ALL_CATEGORIES
+    from trainer.inference import Predictor
+    w = GalleryWindow(1, 2, predictor=Predictor(bundled / "chair.pt", device="cpu"), auto_update=False,
+                      synchronous=True, show_dialogs=False)
+    qtbot.addWidget(w)
+    try:
+        w.open_dataset(families, None, "chair")
+        w.model_chooser = lambda category: bundled_choice(families, None, category)[0]
+
+        def shows(model, parts):
+            qtbot.waitUntil(lambda: not w.busy, timeout=30000)
+            assert w.predictor.path.name == model
+            assert all(len(c.meshes) == parts for c in w.model.cells)
+
+        shows("chair.pt", 5)
+        w.category_box.setCurrentText("humanoid")
+        shows("humanoid.pt", 3)
+        w.category_box.setCurrentText(ALL_CATEGORIES)
+        shows("humanoid.pt", 3)                   # all categories: the model shown stays
+        w.category_box.setCurrentText("lamp")     # no model of its own: the closest one
+        qtbot.waitUntil(lambda: not w.busy, timeout=30000)
+        assert w.predictor.path.name == bundled_choice(families, None, "lamp")[0].path.name
+    finally:
+        w.shutdown()
+        w.close()
