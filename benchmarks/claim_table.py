@@ -1,10 +1,15 @@
 """The claim tables of benchmarks/claim_humanoid.md from np-eval JSON files.
 
     .venv/bin/python -m benchmarks.claim_table REFERENCE.json OTHER.json [OTHER.json ...]
+    .venv/bin/python -m benchmarks.claim_table --sweep OUT [--reference-arm neural_parts_6] [--curve-png P]
 
-Prints one row per file (means ± std over shapes, part purity, training time from the
+Files: one row per file (means ± std over shapes, part purity, training time from the
 checkpoint when it is readable) and the paired per-shape differences REFERENCE minus each
 OTHER (mean ± standard error, and on how many shapes REFERENCE is better).
+
+``--sweep`` (benchmarks/claim_sweep.py output, OUT/<arm>/seed<S>.json): one row per arm with
+the mean over seeds and the spread of the seeds' means; paired differences of the per-shape
+seed means; and the curve, the test-split IoU of the validations during training (seed mean).
 """
 from __future__ import annotations
 
@@ -83,11 +88,131 @@ def paired(reference: dict, others: list[dict]) -> list[str]:
     return out
 
 
+def sweep_reports(folder: Path) -> dict[str, list[dict]]:
+    """{arm: its seeds' np-eval reports} of a claim sweep folder, arms in folder order."""
+    arms = {}
+    for arm in sorted(p for p in folder.iterdir() if p.is_dir()):
+        files = sorted(arm.glob("seed*.json"))
+        if files:
+            arms[arm.name] = [json.loads(f.read_text()) | {"seed_file": str(f)} for f in files]
+    return arms
+
+
+def _seed_mean_per_shape(reports: list[dict], key: str) -> dict[str, float]:
+    """Per shape, the mean over the seeds that scored it."""
+    per = [_per_shape(r, key) for r in reports]
+    names = set.intersection(*(set(p) for p in per))
+    return {n: float(np.mean([p[n] for p in per])) for n in names}
+
+
+def _spread(values: list[float], digits: int) -> str:
+    sd = np.std(values, ddof=1) if len(values) > 1 else float("nan")
+    return f"{np.mean(values):.{digits}f} ± {sd:.{digits}f}"
+
+
+def arm_rows(arms: dict[str, list[dict]]) -> list[str]:
+    head = "| arm | M | seeds | " + " | ".join(m[1] for m in METRICS) + " | part purity ↑ | train min/run |"
+    out = [head, "|" + "---|" * (len(METRICS) + 5)]
+    for arm, reps in arms.items():
+        described = [_model(r) for r in reps]
+        cells = [_spread([r[k] for r in reps], d) for k, _, d, _ in METRICS]
+        purities = [r["part_purity"] for r in reps if r.get("part_purity") is not None]
+        minutes = [m for _, _, m in described if m is not None]
+        out.append(f"| {arm} | {described[0][1]} | {len(reps)} | " + " | ".join(cells) + " | "
+                   + (_spread(purities, 3) if purities else "") + " | "
+                   + (f"{np.mean(minutes):.1f}" if minutes else "") + " |")
+    return out
+
+
+def arm_paired(reference: str, arms: dict[str, list[dict]]) -> list[str]:
+    out = [f"| {reference} vs | IoU difference | better (IoU) | Chamfer-L1 difference | better (Chamfer) |",
+           "|---|---|---|---|---|"]
+    for arm, reps in arms.items():
+        if arm == reference:
+            continue
+        cells = []
+        for key, sign, digits in (("iou", +1, 3), ("chamfer_l1", -1, 4)):
+            a, b = _seed_mean_per_shape(arms[reference], key), _seed_mean_per_shape(reps, key)
+            d = np.array([a[n] - b[n] for n in sorted(set(a) & set(b))])
+            se = d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else float("nan")
+            cells += [f"{d.mean():+.{digits}f} ± {se:.{digits}f}", f"{int((sign * d > 0).sum())}/{len(d)}"]
+        out.append(f"| {arm} | " + " | ".join(cells) + " |")
+    return out
+
+
+def curves(arms: dict[str, list[dict]]) -> dict[str, dict[int, float]]:
+    """{arm: {step: seed-mean test IoU}} from each run's validation.csv (steps every run has)."""
+    import csv
+    out = {}
+    for arm, reps in arms.items():
+        runs = []
+        for r in reps:
+            log = Path(r["seed_file"]).with_suffix("") / "validation.csv"
+            if log.is_file():
+                with log.open() as f:
+                    runs.append({int(row["step"]): float(row["iou"]) for row in csv.DictReader(f)})
+        if runs:
+            steps = sorted(set.intersection(*(set(run) for run in runs)))
+            out[arm] = {s: float(np.mean([run[s] for run in runs])) for s in steps}
+    return out
+
+
+def curve_rows(curve: dict[str, dict[int, float]]) -> list[str]:
+    steps = sorted({s for c in curve.values() for s in c})
+    out = ["| arm | " + " | ".join(f"step {s}" for s in steps) + " |", "|---|" + "---|" * len(steps)]
+    for arm, c in curve.items():
+        out.append(f"| {arm} | " + " | ".join(f"{c[s]:.3f}" if s in c else "" for s in steps) + " |")
+    return out
+
+
+def plot_curves(curve: dict[str, dict[int, float]], path: Path, title: str) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(6.4, 4.0), dpi=110)
+    for arm, c in curve.items():
+        steps = sorted(c)
+        ax.plot(steps, [c[s] for s in steps], marker="o", lw=2.2 if arm.startswith("neural_parts") else 1.2,
+                label=arm)
+    ax.set_xlabel("training step (batch 4)")
+    ax.set_ylabel("test IoU (validation, mean of seeds)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, ncol=2)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def sweep_main(folder: Path, reference: str, curve_png: Path | None) -> int:
+    arms = sweep_reports(folder)
+    if reference not in arms:
+        print(f"claim_table: no finished {reference} runs in {folder}", file=sys.stderr)
+        return 1
+    print("\n".join(arm_rows(arms)))
+    print()
+    print("\n".join(arm_paired(reference, arms)))
+    curve = curves(arms)
+    if curve:
+        print()
+        print("\n".join(curve_rows(curve)))
+        if curve_png is not None:
+            plot_curves(curve, curve_png, folder.name)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("reference")
-    p.add_argument("others", nargs="+")
+    p.add_argument("reference", nargs="?")
+    p.add_argument("others", nargs="*")
+    p.add_argument("--sweep", type=Path, help="a claim_sweep folder (OUT/<arm>/seed<S>.json)")
+    p.add_argument("--reference-arm", default="neural_parts_6", help="with --sweep: the arm the others are paired with")
+    p.add_argument("--curve-png", type=Path, help="with --sweep: draw the validation curves here")
     args = p.parse_args(argv)
+    if args.sweep is not None:
+        return sweep_main(args.sweep, args.reference_arm, args.curve_png)
+    if args.reference is None or not args.others:
+        p.error("give REFERENCE.json and at least one OTHER.json, or --sweep OUT")
     ref = json.loads(Path(args.reference).read_text())
     others = [json.loads(Path(f).read_text()) for f in args.others]
     print("\n".join(rows([ref] + others)))
