@@ -10,8 +10,12 @@ r(u) = G(u)^(-e1/2) the distance from the centre to the surface in direction u. 
 zero on the surface, negative inside, and about a world distance near the surface, so
 ``loss.sharpness`` means the same as for Neural Parts. G is evaluated in log space
 (log-sum-exp of the terms), so no power over- or underflows for any exponent in range.
-Surface samples and meshes push unit directions to r(u) u: the icosphere gives a closed
-genus-0 mesh with no pinched poles (the surface is star-shaped about its centre).
+Surface samples and meshes push unit directions to r(u) u (the surface is star-shaped about
+its centre, so the icosphere gives a closed genus-0 mesh with no pinched poles). The directions
+are first spread as the parametric form spreads them: u_i -> a_i sgn(u_i) |u_i|^max(e, 1),
+renormalised. Unstretched directions bunch at the middle of an elongated primitive and leave
+its ends to a few long triangles, which look like spikes; for e1 = e2 >= 1 the spread is the
+exact parametric surface, and for e < 1 it is the ellipsoid's (an even cover of a box).
 """
 from __future__ import annotations
 
@@ -63,7 +67,12 @@ class Superquadrics(AnalyticPrimitives):
         return radius - radial_extent(safe / norm, p.size, p.shape)
 
     def _push(self, u: torch.Tensor, p: Placement) -> torch.Tensor:
-        return u * radial_extent(u, p.size, p.shape)[..., None]
+        """Unit directions (B, N, M, 3) -> surface points, spread along the primitive (docstring)."""
+        e1, e2 = p.shape[:, None, :, 0:1], p.shape[:, None, :, 1:2]
+        power = torch.cat([e2, e2, e1], -1).clamp(min=1.0)
+        spread = p.size[:, None] * torch.sign(u) * (u.abs() + _LOG_FLOOR) ** power
+        d = spread / torch.linalg.vector_norm(spread, dim=-1, keepdim=True)
+        return d * radial_extent(d, p.size, p.shape)[..., None]
 
     def local_surface(self, p: Placement, n_points: int, generator: torch.Generator | None) -> torch.Tensor:
         B, M = p.size.shape[:2]
