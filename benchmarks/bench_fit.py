@@ -57,8 +57,9 @@ def _procedural(family: str, seed: int, out: Path) -> Path:
 
 def run_fit(path: Path, mode: str, marks: list[float], threads: int, flow_lr_scale: float | None = None) -> dict:
     from trainer.fitting import FitOptions, fit_shape, prepare_shape
-    from trainer.inference.bundled import DEFAULT_MODEL
+    from trainer.inference.bundled import DEFAULT_MODEL, choose_model
     fs = prepare_shape(path)
+    start = choose_model(fs.input).path if mode == "refine" else DEFAULT_MODEL   # as np-fit: the family's model
     snaps: dict[float, tuple[torch.nn.Module, int]] = {}
 
     def on_progress(p):
@@ -70,13 +71,13 @@ def run_fit(path: Path, mode: str, marks: list[float], threads: int, flow_lr_sca
 
     options = FitOptions(mode=mode, seconds=max(marks), threads=threads, snapshot_every=2.0, iou_every=1e9,
                          flow_lr_scale=flow_lr_scale)
-    r = fit_shape(fs, options, model=DEFAULT_MODEL, on_progress=on_progress)
+    r = fit_shape(fs, options, model=start, on_progress=on_progress)
     snaps[max(marks)] = (r.model, r.steps)
-    row = {"shape": fs.name, "mode": mode, "prepare_s": fs.seconds, "marks": {},
+    row = {"shape": fs.name, "mode": mode, "prepare_s": fs.seconds, "marks": {}, "model": start.name,
            **({"flow_lr_scale": flow_lr_scale} if flow_lr_scale is not None else {})}
     if mode == "refine":
         from trainer.checkpoint import load
-        row["before"] = _score(load(DEFAULT_MODEL)[0], fs.input, fs.record)
+        row["before"] = _score(load(start)[0], fs.input, fs.record)
     for m in marks:
         model, step = snaps.get(m, (r.model, r.steps))
         row["marks"][m] = {"step": step, **_score(model, fs.input, fs.record)}
