@@ -27,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     import pyvista as pv
     import torch
 
+    from benchmarks.claim_table import model_label
     from np_viewer.display import start_headless
     from trainer import checkpoint
     from trainer.data import load_prepared
@@ -43,9 +44,7 @@ def main(argv: list[str] | None = None) -> int:
             model, cfg = checkpoint.load(path)
             cfg["data"]["dataset_directory"] = args.dataset
             ds = build_dataset(cfg, args.split, seed=0, equal=False)   # np-eval's inputs
-            blocks = cfg["invertible_network"]["n_blocks"]
-            label = (f"{'Neural Parts' if blocks else 'ellipsoids'}, M={model.n_primitives}, "
-                     f"sharpness {cfg['loss']['sharpness']:g}")
+            label = f"{model_label(cfg)}, M={model.n_primitives}, sharpness {cfg['loss']['sharpness']:g}"
             for c, i in enumerate(args.shapes):
                 with torch.no_grad():
                     F = model(ds[i]["input"][None])
