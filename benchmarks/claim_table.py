@@ -89,9 +89,12 @@ def paired(reference: dict, others: list[dict]) -> list[str]:
 
 
 def sweep_reports(folder: Path) -> dict[str, list[dict]]:
-    """{arm: its seeds' np-eval reports} of a claim sweep folder, arms in folder order."""
+    """{arm: its seeds' np-eval reports} of a claim sweep folder, arms in the sweep's order."""
+    from benchmarks.claim_sweep import ARMS
+    order = {arm: i for i, arm in enumerate(ARMS)}
     arms = {}
-    for arm in sorted(p for p in folder.iterdir() if p.is_dir()):
+    for arm in sorted((p for p in folder.iterdir() if p.is_dir()), key=lambda p: (order.get(p.name, len(order)),
+                                                                                   p.name)):
         files = sorted(arm.glob("seed*.json"))
         if files:
             arms[arm.name] = [json.loads(f.read_text()) | {"seed_file": str(f)} for f in files]
@@ -106,8 +109,9 @@ def _seed_mean_per_shape(reports: list[dict], key: str) -> dict[str, float]:
 
 
 def _spread(values: list[float], digits: int) -> str:
-    sd = np.std(values, ddof=1) if len(values) > 1 else float("nan")
-    return f"{np.mean(values):.{digits}f} ± {sd:.{digits}f}"
+    if len(values) < 2:
+        return f"{np.mean(values):.{digits}f}"
+    return f"{np.mean(values):.{digits}f} ± {np.std(values, ddof=1):.{digits}f}"
 
 
 def arm_rows(arms: dict[str, list[dict]]) -> list[str]:

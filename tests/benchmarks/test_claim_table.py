@@ -34,7 +34,7 @@ def sweep(tmp_path):
 
 def test_rows_give_the_seed_mean_and_spread(sweep):
     arms = sweep_reports(sweep)
-    assert list(arms) == ["ellipsoids_6", "neural_parts_6"] and all(len(r) == 2 for r in arms.values())
+    assert list(arms) == ["neural_parts_6", "ellipsoids_6"] and all(len(r) == 2 for r in arms.values())
     row = next(r for r in arm_rows(arms) if r.startswith("| neural_parts_6 "))
     # seeds' IoU means: (0.6+0.4+0.7)/3 = 0.5667 and (0.62+0.42+0.7)/3 = 0.58 -> 0.573 ± 0.009
     assert "| 6 | 2 | 0.573 ± 0.009 |" in row
