@@ -195,3 +195,19 @@ def test_elongated_superquadric_meshes_have_no_spikes(exponents):
     v = v[0, :, 0].numpy()
     edges = np.concatenate([v[f[:, i]] - v[f[:, (i + 1) % 3]] for i in range(3)])
     assert np.linalg.norm(edges, axis=1).max() < 0.18 * 0.8      # 0.8: the primitive's length
+
+
+def test_cuboid_phi_has_finite_second_derivatives_on_and_inside_the_box():
+    """The normal loss differentiates phi's gradient again; |max(q, 0)| at q <= 0 gave 0/0 (NaN
+    weights in a cuboid training run after 15 steps)."""
+    from trainer.model.analytic import Placement
+    from trainer.model.cuboids import Cuboids
+    size = torch.tensor([[[0.3, 0.2, 0.1]]], requires_grad=True)
+    p = Placement(size, torch.eye(3)[None, None], torch.zeros(1, 1, 3), None)
+    x = torch.tensor([[[0.3, 0.0, 0.0], [0.0, 0.0, 0.0], [0.1, -0.2, 0.05], [0.5, 0.3, 0.0]]],
+                     requires_grad=True)                 # on a face, centre, on a face, outside
+    phi = Cuboids.local_distance(Cuboids.__new__(Cuboids), x[:, :, None], p)
+    np.testing.assert_allclose(phi.detach()[0, :, 0], [0.0, -0.1, 0.0, np.hypot(0.2, 0.1)], atol=1e-6)
+    (grad,) = torch.autograd.grad(phi.sum(), x, create_graph=True)
+    grad.square().sum().backward()
+    assert torch.isfinite(grad).all() and torch.isfinite(size.grad).all() and torch.isfinite(x.grad).all()

@@ -45,3 +45,48 @@ def test_save_checkpoint_keeps_only_the_newest(tmp_path, ellipsoids, tiny_config
     assert checkpoint.read(tmp_path / "last.pt")["step"] == 4 and not (tmp_path / "model.pt").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
     run.tb.close()
+
+
+def _poison(run, steps):
+    """NaN gradients in the first parameter on the given (1-based) steps."""
+    param = next(run.model.parameters())
+    param.register_hook(lambda g: torch.full_like(g, float("nan")) if run.step + 1 in steps else g)
+
+
+def test_a_step_with_nonfinite_gradients_is_skipped_and_training_goes_on(tmp_path, ellipsoids, tiny_config):
+    cfg = tiny_config(epochs=1, steps_per_epoch=4)
+    run = _run(cfg, TrainOptions(tmp_path, progress=False), ellipsoids)
+    _poison(run, {2, 3})
+    batches = iter(run.loader)
+    run.update(batches)
+    before = {k: v.clone() for k, v in run.model.state_dict().items()}
+    run.update(batches)
+    run.update(batches)
+    after = run.model.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)       # the poisoned steps changed nothing
+    run.update(batches)
+    assert all(torch.isfinite(v).all() for v in run.model.state_dict().values())
+    assert not all(torch.equal(before[k], run.model.state_dict()[k]) for k in before)   # step 4 trained
+    assert run.skipped_steps == 2
+    assert [h["grad_norm"] != h["grad_norm"] for h in run.history] == [False, True, True, False]
+    run.tb.close()
+
+
+def test_nonfinite_gradients_step_after_step_stop_with_the_last_finite_weights_saved(tmp_path, ellipsoids,
+                                                                                     tiny_config):
+    import pytest
+
+    from trainer.training.loop import MAX_NONFINITE_STEPS, NonFiniteGradients
+    cfg = tiny_config(epochs=1, steps_per_epoch=MAX_NONFINITE_STEPS + 5)
+    run = _run(cfg, TrainOptions(tmp_path, progress=False), ellipsoids)
+    _poison(run, set(range(2, 100)))
+    batches = iter(run.loader)
+    run.update(batches)
+    good = {k: v.clone() for k, v in run.model.state_dict().items()}
+    with pytest.raises(NonFiniteGradients, match=f"not finite for {MAX_NONFINITE_STEPS} steps in a row"):
+        for _ in range(MAX_NONFINITE_STEPS):
+            run.update(batches)
+    saved = checkpoint.read(tmp_path / "last.pt")
+    assert saved["step"] == MAX_NONFINITE_STEPS + 1
+    assert all(torch.equal(good[k], saved["model"][k]) for k in good)
+    run.tb.close()

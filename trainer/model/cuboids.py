@@ -19,6 +19,8 @@ import trimesh
 from .analytic import AnalyticPrimitives, Placement
 from .sphere import MAX_RESOLUTION
 
+_TINY = 1e-20     # squared distances below this count as on or inside the box
+
 
 @lru_cache(maxsize=None)
 def _unit_box(resolution: int) -> tuple[np.ndarray, np.ndarray]:
@@ -43,7 +45,10 @@ class Cuboids(AnalyticPrimitives):
 
     def local_distance(self, local: torch.Tensor, p: Placement) -> torch.Tensor:
         q = local.abs() - p.size[:, None]
-        outside = torch.linalg.vector_norm(q.clamp_min(0.0), dim=-1)
+        # |max(q, 0)| with a derivative that is 0, not 0/0, where the point is inside (the norm's
+        # backward divides by it, and the normal loss differentiates that again: NaN in training)
+        squared = q.clamp_min(0.0).square().sum(-1)
+        outside = torch.where(squared > _TINY, squared.clamp_min(_TINY).sqrt(), torch.zeros_like(squared))
         return outside + q.amax(-1).clamp_max(0.0)
 
     def local_surface(self, p: Placement, n_points: int, generator: torch.Generator | None) -> torch.Tensor:

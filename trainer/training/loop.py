@@ -34,6 +34,13 @@ from .objective import Objective, batch_loss
 from .validation import ValidationSettings, Validator
 
 
+MAX_NONFINITE_STEPS = 10   # non-finite gradients this many steps in a row end the run (see _optimizer_step)
+
+
+class NonFiniteGradients(RuntimeError):
+    """Training produced non-finite gradients step after step; the model kept its last finite state."""
+
+
 @dataclass
 class TrainOptions:
     out_dir: Path
@@ -179,6 +186,8 @@ class TrainRun:
             from tqdm import tqdm
             self.bar = tqdm(total=self.end, initial=self.step, desc="train", unit="step", dynamic_ncols=True)
         self.history: list[dict[str, float]] = []
+        self.skipped_steps = 0          # updates skipped for non-finite gradients
+        self._nonfinite_in_a_row = 0
         self.last_path: Path | None = None
         self.t0 = time.perf_counter()
 
@@ -273,12 +282,18 @@ class TrainRun:
         return n_micro
 
     def _optimizer_step(self) -> float:
-        """Clip (when configured), step and zero the gradients; the gradient norm or NaN."""
-        if self.s.grad_clip is not None:
-            self.scaler.unscale_(self.optimizer)
-            grad_norm = float(torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.s.grad_clip))
-        else:
-            grad_norm = float("nan")
+        """Clip (when configured), step and zero the gradients; returns the gradient norm. A step
+        whose gradients are not finite is skipped (one NaN would spoil every weight for good; the
+        fp16 scaler does the same for its overflows), and MAX_NONFINITE_STEPS in a row stop the
+        run with the last finite state saved."""
+        self.scaler.unscale_(self.optimizer)
+        clip = self.s.grad_clip if self.s.grad_clip is not None else math.inf
+        grad_norm = float(torch.nn.utils.clip_grad_norm_(self.model.parameters(), clip))
+        if not math.isfinite(grad_norm) and not self.scaler.is_enabled():
+            self.optimizer.zero_grad(set_to_none=True)
+            self._skip_nonfinite_step()
+            return grad_norm
+        self._nonfinite_in_a_row = 0
         lr = lr_at(self.cfg["training"], self.step - 1, self.total)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
@@ -286,6 +301,17 @@ class TrainRun:
         self.scaler.update()
         self.optimizer.zero_grad(set_to_none=True)
         return grad_norm
+
+    def _skip_nonfinite_step(self) -> None:
+        self.skipped_steps += 1
+        self._nonfinite_in_a_row += 1
+        if self._nonfinite_in_a_row < MAX_NONFINITE_STEPS:
+            return
+        path = self.save_checkpoint()
+        raise NonFiniteGradients(
+            f"the gradients were not finite for {self._nonfinite_in_a_row} steps in a row (up to step {self.step}; "
+            f"{self.skipped_steps} skipped in all), so training stopped; the weights are the last finite ones"
+            + (f", saved to {path}" if path else "") + ". Check the data for NaNs and lower training.lr")
 
     def _log(self, loss: float, terms: dict[str, float], grad_norm: float, n_micro: int) -> None:
         """Average the step's values over the ranks; the main rank writes them every ``log_every``."""
