@@ -104,3 +104,20 @@ def test_refine_keeps_each_primitive_role(humanoid_dir):
     assert (0.5 * np.abs(d0 - d2).sum(1))[owns].max() < 0.3
     assert r2.iou_after > r2.iou_before and pc2.purity() >= pc0.purity() - 0.02
     assert r.iou_after > r.iou_before
+
+
+def test_a_step_with_nonfinite_gradients_is_skipped(capsule_obj, tiny_ckpt, monkeypatch):
+    """Three NaN losses mid-fit: those updates are skipped, the weights stay finite and the fit goes on."""
+    from trainer.training import objective as objective_module   # fit_shape imports it when it runs
+    real, calls = objective_module.batch_loss, []
+
+    def poisoned(*args, **kwargs):
+        loss, terms = real(*args, **kwargs)
+        calls.append(len(calls))
+        return (loss * float("nan"), terms) if 3 <= calls[-1] < 6 else (loss, terms)
+    monkeypatch.setattr(objective_module, "batch_loss", poisoned)
+    r = fit_shape(capsule_obj, _small(steps=30, lr=1e-2), model=tiny_ckpt)
+    objectives = [h["objective"] for h in r.history]
+    assert sum(o != o for o in objectives) == 3                          # the three poisoned steps
+    assert all(o == o for o in objectives[6:]) and objectives[-1] < objectives[0]
+    assert all(torch.isfinite(v).all() for v in r.model.state_dict().values())

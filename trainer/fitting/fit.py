@@ -316,9 +316,9 @@ def fit_shape(shape, options: FitOptions, model: torch.nn.Module | str | os.Path
                     best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
-                if clip not in (None, 0, False):
-                    torch.nn.utils.clip_grad_norm_(params, float(clip))
-                optimizer.step()
+                norm = torch.nn.utils.clip_grad_norm_(params, float(clip) if clip not in (None, 0, False) else math.inf)
+                if torch.isfinite(norm):      # as np-train: a NaN step would spoil the weights for the rest
+                    optimizer.step()
             except KeyboardInterrupt:
                 stopped = "interrupted"
                 break
