@@ -129,8 +129,8 @@ def arm_rows(arms: dict[str, list[dict]]) -> list[str]:
 
 
 def arm_paired(reference: str, arms: dict[str, list[dict]]) -> list[str]:
-    out = [f"| {reference} vs | IoU difference | better (IoU) | Chamfer-L1 difference | better (Chamfer) |",
-           "|---|---|---|---|---|"]
+    out = [f"| {reference} vs | IoU difference | better (IoU) | Chamfer-L1 difference | better (Chamfer) "
+           "| seed pairs ahead (IoU) |", "|---|---|---|---|---|---|"]
     for arm, reps in arms.items():
         if arm == reference:
             continue
@@ -140,6 +140,8 @@ def arm_paired(reference: str, arms: dict[str, list[dict]]) -> list[str]:
             d = np.array([a[n] - b[n] for n in sorted(set(a) & set(b))])
             se = d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else float("nan")
             cells += [f"{d.mean():+.{digits}f} ± {se:.{digits}f}", f"{int((sign * d > 0).sum())}/{len(d)}"]
+        pairs = [(a["iou"], b["iou"]) for a in arms[reference] for b in reps]   # every seed against every seed
+        cells.append(f"{sum(a > b for a, b in pairs)}/{len(pairs)}")
         out.append(f"| {arm} | " + " | ".join(cells) + " |")
     return out
 
