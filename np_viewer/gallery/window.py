@@ -214,23 +214,27 @@ class GalleryWindow(ShellWindow):
         category = None if category in (None, "", ALL_CATEGORIES) else category
         self.category = category
         self.model.set_entries([e for e in self._all_entries if category is None or e.category == category])
-        if self.model_chooser is not None and category is not None and self._follow_model(category):
-            return          # the new model's arrival re-predicts the page and the consistency
-        self._start_consistency()
+        if self.model_chooser is None or category is None:
+            self._start_consistency()
+            return
+        chooser = self.model_chooser          # off the GUI thread: "closest" runs every bundled model
 
-    def _follow_model(self, category: str) -> bool:
-        """Open ``category``'s bundled model if it is not the one shown; True when one is loading."""
-        try:
-            choice = self.model_chooser(category)
-        except Exception as exc:  # noqa: BLE001 - unreadable shapes, no bundled models: keep the model shown
+        def failed(exc, tb) -> None:  # noqa: ANN001 - unreadable shapes, no bundled models: keep the model shown
             self.error.emit("Cannot choose a model", _first_line(exc))
-            return False
+            self._start_consistency()
+        self._run(lambda ctx: chooser(category), lambda choice: self._follow_model(category, choice), failed,
+                  group="model-choice")
+
+    def _follow_model(self, category: str, choice: Choice) -> None:
+        """Open ``category``'s bundled model unless it is the one shown (or the user moved on)."""
+        if category != self.category:
+            return
         current = self.predictor.path if self.predictor is not None else None
         if current is not None and Path(current).resolve() == Path(choice.path).resolve():
-            return False
-        self.open_checkpoint(choice.path)
+            self._start_consistency()
+            return
+        self.open_checkpoint(choice.path)     # its arrival re-predicts the page and the consistency
         self._message(f"Category {category}: {choice.describe()}")
-        return True
 
     def set_order(self, paths: list[str]) -> None:
         """Show the shapes at ``paths`` first, in that order (the rest after, in dataset order); an
