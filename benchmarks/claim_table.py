@@ -72,6 +72,13 @@ def rows(reports: list[dict]) -> list[str]:
     return out
 
 
+def difference_cells(d: np.ndarray, sign: int, digits: int) -> list[str]:
+    """Paired differences (reference minus other) as table cells: mean ± standard error, and on
+    how many pairs the reference is better (``sign`` +1: higher is better, -1: lower)."""
+    se = d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else float("nan")
+    return [f"{d.mean():+.{digits}f} ± {se:.{digits}f}", f"{int((sign * d > 0).sum())}/{len(d)}"]
+
+
 def paired(reference: dict, others: list[dict]) -> list[str]:
     out = ["| vs | IoU difference | better (IoU) | Chamfer-L1 difference | better (Chamfer) |", "|---|---|---|---|---|"]
     for rep in others:
@@ -80,9 +87,8 @@ def paired(reference: dict, others: list[dict]) -> list[str]:
             a, b = _per_shape(reference, key), _per_shape(rep, key)
             names = sorted(set(a) & set(b))
             d = np.array([a[n] - b[n] for n in names])
-            se = d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else float("nan")
             digits = 3 if key == "iou" else 4
-            cells += [f"{d.mean():+.{digits}f} ± {se:.{digits}f}", f"{int((sign * d > 0).sum())}/{len(d)}"]
+            cells += difference_cells(d, sign, digits)
         name, m, _ = _model(rep)
         out.append(f"| {name}, M={m} | " + " | ".join(cells) + " |")
     return out
@@ -138,8 +144,7 @@ def arm_paired(reference: str, arms: dict[str, list[dict]]) -> list[str]:
         for key, sign, digits in (("iou", +1, 3), ("chamfer_l1", -1, 4)):
             a, b = _seed_mean_per_shape(arms[reference], key), _seed_mean_per_shape(reps, key)
             d = np.array([a[n] - b[n] for n in sorted(set(a) & set(b))])
-            se = d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else float("nan")
-            cells += [f"{d.mean():+.{digits}f} ± {se:.{digits}f}", f"{int((sign * d > 0).sum())}/{len(d)}"]
+            cells += difference_cells(d, sign, digits)
         pairs = [(a["iou"], b["iou"]) for a in arms[reference] for b in reps]   # every seed against every seed
         cells.append(f"{sum(a > b for a, b in pairs)}/{len(pairs)}")
         out.append(f"| {arm} | " + " | ".join(cells) + " |")

@@ -22,20 +22,19 @@ import numpy as np
 import torch
 
 from benchmarks.bench_fit import _score
+from benchmarks.claim_table import difference_cells
 from benchmarks.common import SHARED_DATA, machine_line, matmul_gflops, table
 
 ARMS = ["neural_parts:6", "ellipsoids:6", "superquadrics:6", "cuboids:6", "ellipsoids:12", "superquadrics:12",
         "cuboids:12", "superquadrics:24", "cuboids:24"]
 
 
-def fit_one(fs, arm: str, steps: int, seed: int):  # noqa: ANN001, ANN201 - (row, fitted model)
-    from trainer.checkpoint import load
+def fit_one(fs, arm: str, steps: int, seed: int, base_config: dict):  # noqa: ANN001, ANN201 - (row, model)
+    """One scratch fit of ``arm`` (TYPE:COUNT); ``base_config``: the open model's, as np-fit uses."""
     from trainer.fitting import fit_shape
     from trainer.fitting.arms import ARM_KEYS, arm_options
-    from trainer.inference.bundled import DEFAULT_MODEL
     kind, count = arm.split(":")
-    base, _ = load(DEFAULT_MODEL)
-    options = arm_options(ARM_KEYS[kind], base.config, seconds=None, steps=steps, device="cpu", seed=seed,
+    options = arm_options(ARM_KEYS[kind], base_config, seconds=None, steps=steps, device="cpu", seed=seed,
                           primitives=int(count), threads=1, iou_every=1e9)
     t0 = time.perf_counter()
     result = fit_shape(fs, options)
@@ -76,8 +75,7 @@ def paired_rows(rows: list[dict], reference: str = "neural_parts:6") -> tuple[li
         cells = []
         for metric, sign, digits in (("iou", 1, 3), ("chamfer_l1", -1, 4)):
             d = np.array([a[metric] - b[metric] for a, b in pairs])
-            se = d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else float("nan")
-            cells += [f"{d.mean():+.{digits}f} ± {se:.{digits}f}", f"{int((sign * d > 0).sum())}/{len(d)}"]
+            cells += difference_cells(d, sign, digits)
         out.append([arm.replace(":", " x")] + cells)
     return ["vs", "IoU difference", "better (IoU)", "Chamfer-L1 difference", "better (Chamfer)"], out
 
@@ -127,14 +125,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pictures", type=Path, default=None, help="folder for one picture per shape (seed 0)")
     args = p.parse_args(argv)
     torch.set_num_threads(1)
+    from trainer.checkpoint import load
     from trainer.fitting import prepare_shape
+    from trainer.inference.bundled import DEFAULT_MODEL
+    base_config = load(DEFAULT_MODEL)[0].config      # read once, not per fit
     result = {"machine": machine_line(), "gflops_start": matmul_gflops(), "steps": args.steps, "rows": []}
     for name in args.shared:
         fs = prepare_shape(SHARED_DATA / f"{name}.obj")
         seed0 = {}
         for seed in args.seeds:
             for arm in args.arms:
-                row, model = fit_one(fs, arm, args.steps, seed)
+                row, model = fit_one(fs, arm, args.steps, seed, base_config)
                 print(json.dumps(row), flush=True)
                 result["rows"].append(row)
                 args.out.write_text(json.dumps(result, indent=1))
