@@ -182,17 +182,14 @@ def load(path: str | Path, config: str | Path | Mapping[str, Any] | None = None,
 
     path = Path(path)
     data = _torch_load(path, map_location)
-    if isinstance(data, dict) and data.get("format") == FORMAT:
-        cfg = load_config(config if config is not None else data.get("config") or {})
-        state = data.get("model")
-    elif isinstance(data, Mapping) and data and all(isinstance(v, torch.Tensor) for v in data.values()):
+    state = _model_tensors(path, data)
+    if data is state:  # a published state dict: its config is a YAML beside it
         try:
             cfg = _published_config(path, config)
         except ConfigError as exc:
             raise CheckpointError(str(exc)) from None
-        state = data
     else:
-        raise CheckpointError(f"{path} is neither a Neural Parts Studio checkpoint nor a model state dict")
+        cfg = load_config(config if config is not None else data.get("config") or {})
     try:
         model = build_model(cfg)
     except (ConfigError, ValueError, TypeError, KeyError) as exc:
@@ -202,9 +199,25 @@ def load(path: str | Path, config: str | Path | Mapping[str, Any] | None = None,
     return model.eval(), cfg
 
 
+def _model_tensors(path: Path, data: Any) -> Any:
+    """The model tensors of a loaded file: ours (its ``model`` entry) or a published state dict."""
+    if isinstance(data, dict) and data.get("format") == FORMAT:
+        return data.get("model")
+    if isinstance(data, Mapping) and data and all(isinstance(v, torch.Tensor) for v in data.values()):
+        return data
+    raise CheckpointError(f"{path} is neither a Neural Parts Studio checkpoint nor a model state dict")
+
+
+def load_initial_weights(model: torch.nn.Module, path: str | Path) -> None:
+    """Start ``model`` from another run's weights (ours or the authors' published .pt), for
+    fine-tuning: only the tensors are taken, and they must fit ``model``'s config."""
+    path = Path(path)
+    load_weights(model, _model_tensors(path, _torch_load(path, "cpu")), path, "the config of this run")
+
+
 def parameter_count(model: torch.nn.Module) -> int:
     """Trainable parameters (helper for summaries)."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
-__all__ = ["CheckpointError", "FORMAT", "load", "load_weights", "read", "save", "parameter_count", "read_training_state", "state_mismatch"]
+__all__ = ["CheckpointError", "FORMAT", "load", "load_initial_weights", "load_weights", "read", "save", "parameter_count", "read_training_state", "state_mismatch"]

@@ -26,6 +26,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("out_dir", help="output directory (created if missing)")
     p.add_argument("--resume", nargs="?", const=True, default=False, metavar="CHECKPOINT",
                    help="continue from OUT_DIR/last.pt, or from the given checkpoint")
+    p.add_argument("--init-weights", default=None, metavar="CHECKPOINT",
+                   help="fine-tune: start from this model's weights (ours or a published .pt with the same "
+                        "network config) at step 0 with a fresh optimizer; with --resume the resumed run's "
+                        "weights win")
     p.add_argument("--device", default="auto", help="auto (CUDA if present), cpu, cuda or cuda:N")
     p.add_argument("--max-steps", type=int, default=None,
                    help="stop after this many steps in total (a checkpoint is saved)")
@@ -84,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     try:
-        result = train(cfg, TrainOptions(out, resume=args.resume, device=args.device,
+        result = train(cfg, TrainOptions(out, resume=args.resume, init_weights=args.init_weights, device=args.device,
                                           max_steps=args.max_steps, progress=not args.no_progress))
     except (ConfigError, ManifestError, CheckpointError, LossConfigError, RuntimeError, FileNotFoundError,
             ValueError) as exc:

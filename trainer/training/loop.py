@@ -45,6 +45,7 @@ class NonFiniteGradients(RuntimeError):
 class TrainOptions:
     out_dir: Path
     resume: bool | str | Path = False   # True: OUT_DIR/last.pt; a path: that checkpoint
+    init_weights: str | Path | None = None  # a fresh run starts from these weights (a resumed one ignores it)
     device: str | None = None           # "auto" / None, "cpu", "cuda", "cuda:1"
     max_steps: int | None = None        # stop (with a checkpoint) once this step is reached
     progress: bool = True
@@ -204,10 +205,14 @@ class TrainRun:
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.use_amp and self.amp_dtype == torch.float16)
 
     def _resume(self) -> dict | None:
-        """Load the checkpoint ``--resume`` names into model, optimizer and scaler; sets ``step``."""
+        """Load the checkpoint ``--resume`` names into model, optimizer and scaler and set ``step``;
+        a fresh run takes ``--init-weights`` instead, when given (step 0, a new optimizer)."""
         self.step, self.elapsed = 0, 0.0
+        self.init_weights = None if self.options.init_weights is None else str(self.options.init_weights)
         resume_from = _resume_path(self.options)
         if resume_from is None:
+            if self.init_weights is not None:
+                checkpoint.load_initial_weights(self.model, self.init_weights)
             return None
         state = checkpoint.read_training_state(resume_from, map_location="cpu")
         checkpoint.load_weights(self.model, state.get("model"), resume_from, "the config of this run")
@@ -215,6 +220,7 @@ class TrainRun:
         if "scaler" in state and state["scaler"]:
             self.scaler.load_state_dict(state["scaler"])
         self.step, self.elapsed = int(state["step"]), float(state.get("seconds", 0.0))
+        self.init_weights = state.get("init_weights")  # what the run was started from, kept across resumes
         return state
 
     def _loader(self, dataset: Dataset | None) -> DataLoader:
@@ -356,6 +362,8 @@ class TrainRun:
                      rng=rng_states, seconds=self._seconds(), world_size=info.world_size,
                      scaler=self.scaler.state_dict() if self.scaler.is_enabled() else {},
                      device=str(info.device), torch_version=str(torch.__version__))
+        if self.init_weights is not None:
+            extra["init_weights"] = self.init_weights
         ck_dir = self.out / "checkpoints"
         path = checkpoint.save(ck_dir / f"step_{step:08d}.pt", self.model, self.cfg, **extra)
         copy_file(path, self.out / "last.pt")

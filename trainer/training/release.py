@@ -6,7 +6,7 @@ from typing import Any
 
 from .. import checkpoint
 
-KEEP = ("step", "epoch", "seconds", "world_size", "device", "torch_version")
+KEEP = ("step", "epoch", "seconds", "world_size", "device", "torch_version", "init_weights")
 
 
 def release(src: str | Path, dst: str | Path, **extra: Any) -> Path:
