@@ -28,6 +28,23 @@ def parse_size(text: str) -> tuple[int, int]:
     return w, h
 
 
+def parse_budget(text: str) -> tuple[float | None, int | None]:
+    """--fit-all's budget: "20" or "20s" (seconds each), "900steps" (optimizer steps each)."""
+    t = text.strip().lower()
+    try:
+        if t.endswith("steps"):
+            steps = int(t[:-5])
+            if steps > 0:
+                return None, steps
+        else:
+            seconds = float(t[:-1] if t.endswith("s") else t)
+            if seconds > 0 and seconds != float("inf"):
+                return seconds, None
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"a fit budget is seconds (20, 20s) or steps (900steps), got {text!r}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="np-viewer",
@@ -62,9 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--compare", nargs="+", metavar="PATH",
                    help="CK1 CK2 ... SHAPE: the shape under 2 to 4 checkpoints side by side, cameras linked, "
                         "each with IoU, Chamfer-L1, primitive count and time (with --screenshot: write it and exit)")
-    p.add_argument("--fit-all", type=float, metavar="SECONDS",
+    p.add_argument("--fit-all", type=parse_budget, metavar="BUDGET",
                    help="with --compare CK SHAPE: fit Neural Parts, ellipsoids, superquadrics and cuboids to SHAPE "
-                        "from scratch (CK's architecture, SECONDS each) and show the four side by side")
+                        "from scratch (CK's architecture) with the same BUDGET each, seconds (20, 20s) or "
+                        "optimizer steps (900steps), and show the four side by side")
     return p
 
 

@@ -13,17 +13,17 @@ DEFAULT_SIZE = (1400, 520)
 
 
 def cli_compare(items: Sequence[str], screenshot: str | Path | None = None, size: tuple[int, int] | None = None,
-                device: str = "auto", resolution: int = 3, fit_all: float | None = None) -> int:
+                device: str = "auto", resolution: int = 3,
+                fit_all: tuple[float | None, int | None] | None = None) -> int:
     """``items``: the checkpoints, then the shape (a mesh, point cloud or prepared shape). With
-    ``fit_all`` (seconds per type): one checkpoint, whose architecture every primitive type's
-    scratch fit takes (the panes are the four fits). With
+    ``fit_all`` ((seconds, steps) per type, one of them set): one checkpoint, whose architecture
+    every primitive type's scratch fit takes (the panes are the four fits). With
     ``screenshot``: write the PNG of every pane and return 0, or print one error line naming the
     file and return 1 (2 for bad arguments)."""
     *checkpoints, shape = items if items else [""]
     problems = []
-    if fit_all is not None and (len(checkpoints) != 1 or not fit_all > 0):
-        problems.append(f"--fit-all takes a positive number of seconds and --compare one checkpoint and one shape, "
-                        f"got {fit_all} s and {len(items)} paths")
+    if fit_all is not None and len(checkpoints) != 1:
+        problems.append(f"--fit-all takes --compare with one checkpoint and one shape, got {len(items)} paths")
     elif fit_all is None and not 2 <= len(checkpoints) <= MAX_PANES:
         problems.append(f"--compare takes 2 to {MAX_PANES} checkpoints and then one shape, got {len(items)} paths")
     out = Path(screenshot) if screenshot else None
@@ -44,7 +44,8 @@ def cli_compare(items: Sequence[str], screenshot: str | Path | None = None, size
             window.compare(checkpoints)
         else:
             from trainer.inference import Predictor
-            window.fit_all(Predictor(checkpoints[0], device=device), seconds=float(fit_all))
+            seconds, steps = fit_all
+            window.fit_all(Predictor(checkpoints[0], device=device), seconds=seconds, steps=steps)
         if out is not None and (errors or not window.ready):
             raise RuntimeError(errors[0] if errors else "not every model gave parts")
 

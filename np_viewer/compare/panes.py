@@ -24,6 +24,7 @@ class PaneResult:
     metrics: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
     source: str = "checkpoint"          # checkpoint | fit
+    steps: int | None = None            # a fit's optimizer steps
 
     @property
     def n_primitives(self) -> int:
@@ -35,7 +36,9 @@ class PaneResult:
         chamfer = self.metrics.get("Chamfer-L1")
         scores = [f"IoU {iou:.3f}" if iou is not None else "IoU n/a",
                   f"Chamfer-L1 {chamfer:.4f}" if chamfer is not None else "Chamfer-L1 n/a"]
-        what = "fit" if self.source == "fit" else "prediction"
+        what = "prediction"
+        if self.source == "fit":
+            what = "fit" if self.steps is None else f"fit {self.steps} steps,"
         return (f"{self.label}\n{'  '.join(scores)}\n"
                 f"{self.n_primitives} primitives  {what} {self.seconds:.2f} s")
 

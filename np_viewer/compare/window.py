@@ -8,7 +8,7 @@ from typing import Sequence
 
 import numpy as np
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QLabel, QSpinBox, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QSpinBox, QToolBar, QVBoxLayout, QWidget
 from pyvistaqt import QtInteractor
 
 from trainer.fitting import FitShape, prepare_shape
@@ -24,6 +24,7 @@ from .panes import PaneResult, check_pane_count, pane_metrics
 
 VIEW_BOUNDS = (-0.6, 0.6, -0.6, 0.6, -0.6, 0.6)   # the normalised box every shape lives in
 BACKGROUND = ("#f4f5f7", "#c9d3df")
+BUDGET_UNITS = ("s each", "steps each")   # Fit all: the same time, or the same number of steps, for every type
 
 
 class CompareWindow(ShellWindow):
@@ -60,15 +61,19 @@ class CompareWindow(ShellWindow):
         bar = QToolBar("compare")
         bar.setObjectName("compare-toolbar")
         self.addToolBar(bar)
-        self.seconds_box = QSpinBox()
-        self.seconds_box.setRange(1, 3600)
-        self.seconds_box.setSuffix(" s each")
-        self.seconds_box.setValue(int(fit_seconds))
-        self.seconds_box.setToolTip("Time budget of each primitive type's fit")
+        self.budget_box = QSpinBox()
+        self.budget_box.setRange(1, 100000)
+        self.budget_box.setValue(int(fit_seconds))
+        self.budget_box.setToolTip("Budget of each primitive type's fit")
+        self.budget_unit = QComboBox()
+        self.budget_unit.addItems(BUDGET_UNITS)
+        self.budget_unit.setToolTip("The same time for every type (a Neural Parts step costs several analytic "
+                                    "steps), or the same number of optimizer steps")
         self.fit_all_action = bar.addAction("Fit all primitive types", lambda: self.fit_all())
         self.fit_all_action.setToolTip("Fit Neural Parts, ellipsoids, superquadrics and cuboids to this shape "
                                        "from scratch with the same budget and show them side by side")
-        bar.addWidget(self.seconds_box)
+        bar.addWidget(self.budget_box)
+        bar.addWidget(self.budget_unit)
         bar.addAction("Reset camera", self.reset_camera)
         self.fit_predictor: Predictor | None = None    # the model whose config the fit-all arms take
 
@@ -98,9 +103,11 @@ class CompareWindow(ShellWindow):
         if predictor is None or self.shape_path is None:
             self.error.emit("Fit all", "Open a model and a shape first.")
             return
-        seconds = float(self.seconds_box.value()) if seconds is None and steps is None else seconds
-        if seconds is not None:
-            self.seconds_box.setValue(max(1, round(seconds)))     # the budget on screen is the one used
+        if seconds is None and steps is None:
+            seconds, steps = self._budget_on_screen()
+        else:                                                     # the budget on screen is the one used
+            self.budget_unit.setCurrentIndex(0 if seconds is not None else 1)
+            self.budget_box.setValue(max(1, round(seconds if seconds is not None else steps)))
         try:
             options = [arm_options(arm, predictor.config, seconds, steps, self.device) for arm in ARMS]
         except (ValueError, OSError) as exc:
@@ -109,6 +116,11 @@ class CompareWindow(ShellWindow):
         self._make_panes(len(ARMS))
         for i, (arm, opts) in enumerate(zip(ARMS, options)):
             self._fit(i, arm.label, predictor, opts)
+
+    def _budget_on_screen(self) -> tuple[float | None, int | None]:
+        """(seconds, steps) of the toolbar's budget: one of them is set."""
+        value = self.budget_box.value()
+        return (float(value), None) if self.budget_unit.currentIndex() == 0 else (None, int(value))
 
     @property
     def camera(self):  # noqa: ANN201 - vtkCamera
@@ -176,7 +188,7 @@ class CompareWindow(ShellWindow):
             fitted = Predictor(result.model, device=device)
             prediction = fitted.predict(shape, resolution)
             return PaneResult(f"{label} (fit)", fitted, prediction, pane_metrics(fitted, prediction, shape, samples),
-                              result.elapsed, "fit")
+                              result.elapsed, "fit", steps=result.steps)
 
         self._submit(i, job, "fit", f"Fit all: {label}", cancellable=True)
 

@@ -1,6 +1,7 @@
 """A few-step training run lowers the loss, checkpoints, and resumes bit-for-bit."""
 import csv
 
+import pytest
 import torch
 
 from trainer import checkpoint
@@ -67,3 +68,39 @@ def test_release_keeps_model_and_facts_only(tmp_path, ellipsoids, tiny_config):
     model, _ = checkpoint.load(out)
     for k, v in model.state_dict().items():
         assert torch.equal(v, r.model.state_dict()[k])
+
+
+def _first_step_from(tmp_path, name, cfg, ellipsoids, init):
+    r = train(cfg, TrainOptions(tmp_path / name, progress=False, init_weights=init), dataset=ellipsoids)
+    return r, checkpoint.read(r.checkpoint)
+
+
+def test_init_weights_starts_a_fresh_run_from_a_trained_model(tmp_path, ellipsoids, tiny_config):
+    trained = train(tiny_config(epochs=1, steps_per_epoch=30, lr=3e-3), TrainOptions(tmp_path / "a", progress=False),
+                    dataset=ellipsoids)
+    cfg = tiny_config(epochs=1, steps_per_epoch=1, lr=0.0)  # lr 0: the weights stay what they started as
+    tuned, ck = _first_step_from(tmp_path, "ours", cfg, ellipsoids, trained.checkpoint)
+    fresh, _ = _first_step_from(tmp_path, "fresh", cfg, ellipsoids, None)
+    for k, v in trained.model.state_dict().items():
+        assert torch.equal(ck["model"][k], v), k
+    assert ck["step"] == 1 and ck["init_weights"] == str(trained.checkpoint)
+    assert tuned.history[0]["loss"] < fresh.history[0]["loss"]
+    # a published bare state dict works the same
+    bare = tmp_path / "published.pt"
+    torch.save(trained.model.state_dict(), bare)
+    _, ck_bare = _first_step_from(tmp_path, "bare", cfg, ellipsoids, bare)
+    assert all(torch.equal(ck_bare["model"][k], v) for k, v in ck["model"].items())
+
+
+def test_init_weights_survives_resume_and_a_mismatch_is_refused(tmp_path, ellipsoids, tiny_config):
+    start = train(tiny_config(epochs=1, steps_per_epoch=2), TrainOptions(tmp_path / "a", progress=False),
+                  dataset=ellipsoids)
+    cfg = tiny_config(epochs=1, steps_per_epoch=4)
+    train(cfg, TrainOptions(tmp_path / "b", progress=False, init_weights=start.checkpoint, max_steps=2),
+          dataset=ellipsoids)
+    rest = train(cfg, TrainOptions(tmp_path / "b", progress=False, resume=True), dataset=ellipsoids)
+    assert rest.step == 4 and checkpoint.read(rest.checkpoint)["init_weights"] == str(start.checkpoint)
+    other = tiny_config(epochs=1, steps_per_epoch=1)
+    other["network"]["n_primitives"] = 3
+    with pytest.raises(checkpoint.CheckpointError, match="n_primitives|shape|differ"):
+        train(other, TrainOptions(tmp_path / "c", progress=False, init_weights=start.checkpoint), dataset=ellipsoids)

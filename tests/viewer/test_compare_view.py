@@ -94,6 +94,38 @@ def test_fit_all_gives_one_pane_per_primitive_type(qtbot, compare_window, tiny_c
         assert sum(c > 0 for c in counts) >= 2, counts
 
 
+def test_fit_all_takes_the_step_budget_on_the_toolbar(qtbot, compare_window, tiny_checkpoint, shape_dir):
+    from trainer.inference import Predictor
+    window = compare_window()
+    window.set_shape(str(shape_dir / "b_sphere.obj"))
+    window.fit_predictor = Predictor(tiny_checkpoint, device="cpu")
+    window.budget_unit.setCurrentIndex(1)          # "steps each"
+    window.budget_box.setValue(3)
+    window.fit_all_action.trigger()
+    qtbot.waitUntil(lambda: window.ready, timeout=60000)
+    assert [r.steps for r in window.results] == [3, 3, 3, 3]
+    assert all("fit 3 steps" in r.caption() for r in window.results)
+    # a budget given in code is shown on the toolbar (the unit too)
+    window.fit_all(seconds=None, steps=2)
+    qtbot.waitUntil(lambda: window.ready, timeout=60000)
+    assert (window.budget_box.value(), window.budget_unit.currentText()) == (2, "steps each")
+    assert [r.steps for r in window.results] == [2, 2, 2, 2]
+
+
+@pytest.mark.parametrize("text, budget", [("20", (20.0, None)), ("2.5s", (2.5, None)), ("900steps", (None, 900))])
+def test_fit_all_budget_parses_seconds_or_steps(text, budget):
+    from np_viewer.app import parse_budget
+    assert parse_budget(text) == budget
+
+
+@pytest.mark.parametrize("text", ["0", "-3", "fast", "2.5steps", "0steps", "inf"])
+def test_a_bad_fit_all_budget_is_refused_by_the_parser(text, capsys):
+    from np_viewer.app import build_parser
+    with pytest.raises(SystemExit) as exc:
+        build_parser().parse_args(["--compare", "a.pt", "b.obj", "--fit-all", text])
+    assert exc.value.code == 2 and "a fit budget is seconds" in capsys.readouterr().err
+
+
 def test_view_menu_opens_compare_on_the_window_job_service(qtbot, make_window, three_checkpoints):
     from np_viewer.compare.dialog import CompareDialog
     from np_viewer.compare.link import install_compare_action, open_compare_for
