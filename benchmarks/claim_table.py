@@ -27,7 +27,10 @@ METRICS = [("iou", "IoU ↑", 3, +1), ("chamfer_l1", "Chamfer-L1 ↓", 4, -1), (
 
 def _model(report: dict) -> tuple[str, int, float | None]:
     """(description, primitives, training minutes) from the evaluated checkpoint."""
-    return _describe(report["checkpoint"], len(report.get("per_primitive", [])))
+    name, m, minutes = _describe(report["checkpoint"], len(report.get("per_primitive", [])))
+    if minutes is None and "seconds" in report.get("training", {}):   # np-eval kept it: the file may be gone
+        minutes = float(report["training"]["seconds"]) / 60
+    return name, m, minutes
 
 
 def model_label(config: dict) -> str:

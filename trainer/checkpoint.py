@@ -103,6 +103,17 @@ def read(path: str | Path, map_location: Any = "cpu") -> dict[str, Any]:
     return data
 
 
+def provenance(path: str | Path) -> dict[str, Any] | None:
+    """How the model in ``path`` was trained (step, seconds, hardware, command, init_weights), for
+    reports that must outlive the checkpoint; None for a published state dict."""
+    try:
+        data = read(path)
+    except CheckpointError:
+        return None
+    keys = ("step", "seconds", "hardware", "device", "command", "init_weights")
+    return {k: data[k] for k in keys if k in data}
+
+
 def read_training_state(path: str | Path, map_location: Any = "cpu") -> dict[str, Any]:
     """A checkpoint that ``np-train --resume`` can continue from (model, optimizer and step)."""
     data = read(path, map_location)

@@ -15,7 +15,7 @@ def _report(path, ious, chamfers, primitives):
     mean = {"iou": sum(ious) / len(ious), "chamfer_l1": sum(chamfers) / len(chamfers), "fscore": 0.5,
             "normal_consistency": 0.7}
     report = {**mean, "std": {k: 0.0 for k in KEYS}, "per_shape": per_shape, "checkpoint": str(path / "gone.pt"),
-              "per_primitive": [{}] * primitives, "part_purity": None}
+              "per_primitive": [{}] * primitives, "part_purity": None, "training": {"step": 1000, "seconds": 600.0}}
     path.with_suffix(".json").write_text(json.dumps(report))
 
 
@@ -38,6 +38,7 @@ def test_rows_give_the_seed_mean_and_spread(sweep):
     row = next(r for r in arm_rows(arms) if r.startswith("| neural_parts_6 "))
     # seeds' IoU means: (0.6+0.4+0.7)/3 = 0.5667 and (0.62+0.42+0.7)/3 = 0.58 -> 0.573 ± 0.009
     assert "| 6 | 2 | 0.573 ± 0.009 |" in row
+    assert row.endswith("| 10.0 |")   # train minutes from the reports' training record (checkpoints gone)
 
 
 def test_paired_differences_are_over_the_per_shape_seed_means(sweep):

@@ -54,6 +54,8 @@ def test_np_train_then_np_eval(tmp_path, humanoids, capsys):
     assert 0 <= res["iou"] <= 1 and res["chamfer_l1"] > 0 and 0 < res["part_purity"] <= 1
     assert len(res["per_shape"]) == 3 and len(res["per_primitive"]) == 3
     assert res["per_primitive"][0]["part_name"] in res["part_names"] + [None]
+    trained = checkpoint.read(ck)   # the report outlives the checkpoint: it keeps how the model was trained
+    assert res["training"]["step"] == 3 and res["training"]["seconds"] == pytest.approx(trained["seconds"])
     table = capsys.readouterr().out
     assert "Chamfer-L1" in table and "Part purity" in table
 

@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
 
-    from ..checkpoint import CheckpointError, load
+    from ..checkpoint import CheckpointError, load, provenance
     from ..config import ConfigError
     from ..interrupts import EXIT_INTERRUPTED, sigterm_as_interrupt
     from ..training.distributed import pick_device
@@ -134,6 +134,9 @@ def main(argv: list[str] | None = None) -> int:
                                              progress=not args.no_progress, checkpoint_name=str(path), only=only)
                 if choice is not None:
                     reports[category].extra["model_choice"] = choice.to_json()
+                trained = provenance(path)
+                if trained is not None:
+                    reports[category].extra["training"] = trained
     except (CheckpointError, ConfigError, NoBundledModels, ShapeLoadError, RuntimeError, ValueError,
             OSError) as exc:
         print(f"np-eval: error: {exc}", file=sys.stderr)
