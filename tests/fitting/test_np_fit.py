@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import trimesh
 
+from trainer import checkpoint
 from trainer.fitting.cli import main as np_fit
 from trainer.inference import Predictor, load_shape
 from trainer.inference.cli import main as np_infer
@@ -30,13 +31,14 @@ def test_np_fit_writes_a_model_that_reproduces_the_parts(tmp_path, humanoid_data
     folder = out / "human3"
     fit = json.loads((folder / "fit.json").read_text())
     assert fit["steps"] == 15 and fit["stopped"] == "steps" and fit["iou_after"] > fit["iou_before"]
-    assert sorted(p.name for p in folder.glob("*.obj")) == [f"part_{k}.obj" for k in range(6)] + ["union.obj"]
+    n_parts = checkpoint.read(folder / "model.pt")["config"]["network"]["n_primitives"]   # the bundled model's M
+    assert sorted(p.name for p in folder.glob("*.obj")) == [f"part_{k}.obj" for k in range(n_parts)] + ["union.obj"]
 
     # np-infer with the fitted checkpoint writes the same parts, byte for byte
     again = tmp_path / "infer"
     assert np_infer([str(folder / "model.pt"), str(humanoid_dir), "--out", str(again), "--resolution", "1",
                      "--quiet"]) == 0
-    for k in range(6):
+    for k in range(n_parts):
         assert (again / "human3" / f"part_{k}.obj").read_bytes() == (folder / f"part_{k}.obj").read_bytes()
 
     # Predictor gives the exported parts (in the shape's original frame)
