@@ -43,6 +43,15 @@ def test_item_contract(dataset_dir):
     assert item["part_labels"].min() >= 0
 
 
+def test_a_lone_shape_folder_is_one_shape_over_every_split(dataset_dir):
+    """A prepared shape folder (no manifest) is in every split; asked for several, it is one shape
+    (the gallery's consistency panel once counted it three times over "all")."""
+    shape = PreparedDataset(dataset_dir, "train").shape_dirs[0]
+    ds = PreparedDataset(shape, ["train", "val", "test"], n_input_points=64, n_surface_samples=50,
+                         n_volume_samples=50)
+    assert ds.shape_dirs == [shape]
+
+
 def test_equal_sampling_balances_and_weights(dataset_dir):
     ds = PreparedDataset(dataset_dir, "train", n_volume_samples=1000, equal=True, seed=1)
     item = ds[1]

@@ -76,6 +76,7 @@ class PreparedDataset(Dataset):
         dirs: list[Path] = []
         for s in splits:
             dirs.extend(list_prepared(self.dataset_dir, s))
+        dirs = list(dict.fromkeys(dirs))   # a lone shape folder (no manifest) answers every split
         if not dirs:
             raise DatasetError(f"{self.dataset_dir}: no prepared shapes in split {split!r}.")
         return dirs
