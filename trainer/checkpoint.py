@@ -103,15 +103,23 @@ def read(path: str | Path, map_location: Any = "cpu") -> dict[str, Any]:
     return data
 
 
+# How a model was made: what a released file keeps and what np-eval reports copy.
+RUN_FACTS = ("step", "epoch", "seconds", "world_size", "device", "torch_version", "init_weights", "hardware",
+             "command")
+
+
+def run_facts(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``RUN_FACTS`` entries of a checkpoint's contents (``read(path)``)."""
+    return {k: data[k] for k in RUN_FACTS if k in data}
+
+
 def provenance(path: str | Path) -> dict[str, Any] | None:
-    """How the model in ``path`` was trained (step, seconds, hardware, command, init_weights), for
-    reports that must outlive the checkpoint; None for a published state dict."""
+    """``run_facts`` of the checkpoint at ``path``, for reports that must outlive it; None for a
+    published state dict."""
     try:
-        data = read(path)
+        return run_facts(read(path))
     except CheckpointError:
         return None
-    keys = ("step", "seconds", "hardware", "device", "command", "init_weights")
-    return {k: data[k] for k in keys if k in data}
 
 
 def read_training_state(path: str | Path, map_location: Any = "cpu") -> dict[str, Any]:
