@@ -74,7 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--viewport-only", action="store_true",
                    help="with --screenshot: write only the 3D view, not the panels")
     p.add_argument("--gallery", metavar="RxC",
-                   help="open a linked gallery of R x C instances of the first dataset given "
+                   help="open a linked gallery of R x C instances of one prepared dataset "
                         "(with --screenshot: write it and exit)")
     p.add_argument("--compare", nargs="+", metavar="PATH",
                    help="CK1 CK2 ... SHAPE: the shape under 2 to 4 checkpoints side by side, cameras linked, "
@@ -105,6 +105,11 @@ def _run_gallery(args: argparse.Namespace) -> int:
         rows, cols = parse_grid(args.gallery)
     except ValueError as exc:
         print(f"np-viewer: error: {exc}", file=sys.stderr)
+        return 2
+    if len(args.inputs) > 1:     # one dataset: its splits, categories and consistency panel
+        print(f"np-viewer: error: --gallery shows one prepared dataset; {len(args.inputs)} paths were given "
+              f"({', '.join(args.inputs)}). Pass one folder, or put the shapes in one dataset "
+              "(np-prepare --out the same folder).", file=sys.stderr)
         return 2
     return cli_gallery(rows, cols, args.checkpoint, args.inputs[0] if args.inputs else None,
                        screenshot=args.screenshot, size=args.size, config=args.config, device=args.device,

@@ -181,13 +181,15 @@ def _check_state(path: Path, model: torch.nn.Module, state: Mapping[str, Any], a
             raise CheckpointError(f"checkpoint {path} is damaged: '{key}' contains NaN or infinite values")
 
 
-def load_weights(model: torch.nn.Module, state: Any, path: str | Path, against: str = "its config") -> None:
+def load_weights(model: torch.nn.Module, state: Any, path: str | Path, against: str = "its config",
+                 assign: bool = False) -> None:
     """Load ``state`` (a checkpoint's model tensors) into ``model``, or raise a ``CheckpointError``
-    that says in a few lines which keys and shapes differ (e.g. resuming with another config)."""
+    that says in a few lines which keys and shapes differ (e.g. resuming with another config).
+    ``assign``: take the file's tensors as the model's (for a model built on the meta device)."""
     if not isinstance(state, Mapping):
         raise CheckpointError(f"checkpoint {path} has no model tensors")
     _check_state(Path(path), model, state, against)
-    model.load_state_dict(state, strict=True)
+    model.load_state_dict(state, strict=True, assign=assign)
 
 
 def load(path: str | Path, config: str | Path | Mapping[str, Any] | None = None,
@@ -210,12 +212,25 @@ def load(path: str | Path, config: str | Path | Mapping[str, Any] | None = None,
     else:
         cfg = load_config(config if config is not None else data.get("config") or {})
     try:
-        model = build_model(cfg)
+        # On the meta device: no random initialisation that the file's tensors would overwrite
+        # (and no use of torch's RNG on a viewer's worker thread); every tensor comes from the file.
+        with torch.device("meta"):
+            model = build_model(cfg)
     except (ConfigError, ValueError, TypeError, KeyError) as exc:
         raise CheckpointError(f"checkpoint {path}: its config cannot build a model ({exc})") from None
-    load_weights(model, state, path)
+    load_weights(model, state, path, assign=True)
+    _check_materialised(path, model)
     model.to(map_location if isinstance(map_location, (str, torch.device)) else "cpu")
     return model.eval(), cfg
+
+
+def _check_materialised(path: Path, model: torch.nn.Module) -> None:
+    """Every tensor of a model built on the meta device must have come from the file."""
+    left = [name for name, t in [*model.named_parameters(), *model.named_buffers()] if t.is_meta]
+    left += [f"{name}.{attr}" for name, module in model.named_modules() for attr, value in vars(module).items()
+             if isinstance(value, torch.Tensor) and value.is_meta]
+    if left:
+        raise CheckpointError(f"checkpoint {path}: the model has tensors the file does not hold: {', '.join(left[:5])}")
 
 
 def _model_tensors(path: Path, data: Any) -> Any:

@@ -44,3 +44,16 @@ def test_inside_the_model_screenshot(qapp, tiny_checkpoint, tiny_dataset, tmp_pa
     assert any(colour_mask(img, part_colour(k)).sum() > 20 for k in range(4))
     assert cli_explore(tiny_checkpoint, tiny_dataset, screenshot=tmp_path / "x.png", pair=(0, 99)) == 1
     assert "99" in capsys.readouterr().err and not (tmp_path / "x.png").exists()
+
+
+def test_gallery_given_several_datasets_refuses_and_names_them(tiny_checkpoint, tiny_dataset, tmp_path, capsys):
+    """--gallery shows one dataset: a second path is refused by name, not silently dropped."""
+    from np_viewer.app import main
+    out = tmp_path / "gallery.png"
+    other = tmp_path / "other_shapes"
+    other.mkdir()
+    rc = main(["--gallery", "2x2", str(tiny_dataset), str(other), "--checkpoint", str(tiny_checkpoint),
+               "--screenshot", str(out)])
+    err = capsys.readouterr().err
+    assert rc == 2 and not out.exists()
+    assert "one prepared dataset" in err and str(other) in err and err.count("\n") == 1

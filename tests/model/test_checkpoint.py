@@ -29,6 +29,34 @@ def test_round_trip_keeps_config_weights_and_extras(tiny_model, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["m.pt"], "no temporary file left behind"
 
 
+def test_loading_draws_no_random_numbers_and_leaves_no_meta_tensor(tiny_model, tmp_path):
+    """The model is built on the meta device and takes every tensor from the file: no random
+    initialisation is run (and thrown away), so torch's RNG is untouched by a load."""
+    path = checkpoint.save(tmp_path / "m.pt", tiny_model, tiny_model.config)
+    torch.manual_seed(3)
+    before = torch.get_rng_state()
+    model, _ = checkpoint.load(path)
+    assert torch.equal(torch.get_rng_state(), before)
+    assert not any(t.is_meta for t in [*model.parameters(), *model.buffers()])
+    assert all(p.requires_grad for p in model.parameters())
+    _same_weights(tiny_model, model)
+
+
+def test_a_model_tensor_the_file_cannot_fill_is_refused_by_name(tiny_model, tmp_path, monkeypatch):
+    from trainer import model as model_package
+    path = checkpoint.save(tmp_path / "m.pt", tiny_model, tiny_model.config)
+    real = model_package.build_model
+
+    def with_a_plain_tensor(cfg):
+        built = real(cfg)
+        built.table = torch.zeros(4)      # neither parameter nor buffer: the file cannot hold it
+        return built
+
+    monkeypatch.setattr(model_package, "build_model", with_a_plain_tensor)
+    with pytest.raises(CheckpointError, match="table"):
+        checkpoint.load(path)
+
+
 def test_published_state_dict_with_yaml_beside_it(tiny_model, tmp_path):
     torch.save(tiny_model.state_dict(), tmp_path / "model_00100")
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(tiny_config()))
