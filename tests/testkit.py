@@ -30,9 +30,23 @@ def write_tiny_checkpoint(path: Path, seed: int = 0, **config_kwargs) -> Path:
 @pytest.fixture(autouse=True)
 def no_plotter_outlives_its_test():
     """Every pyvista plotter created during a test must be closed by its end (GUI test folders
-    import this autouse fixture into their conftest)."""
+    import this autouse fixture into their conftest), and none may leave a wrapper of its Qt
+    surface behind: Shiboken would hand that stale wrapper out for the next Qt object allocated at
+    the same address (a QMenu once came back as a QSurface)."""
     from pyvista.plotting.plotter import _ALL_PLOTTERS
     before = set(_ALL_PLOTTERS)
+    surfaces_before = {id(w) for w in _qt_surface_wrappers()}
     yield
     alive = [p for k, p in list(_ALL_PLOTTERS.items()) if k not in before and not getattr(p, "_closed", True)]
     assert not alive, f"{len(alive)} plotter(s) left open by this test"
+    stale = [w for w in _qt_surface_wrappers() if id(w) not in surfaces_before]
+    assert not stale, f"{len(stale)} Qt surface wrapper(s) outlived their closed plotters"
+
+
+def _qt_surface_wrappers() -> list:
+    import sys
+    if "PySide6.QtGui" not in sys.modules:
+        return []
+    from PySide6.QtGui import QSurface
+    from shiboken6 import Shiboken
+    return [w for w in Shiboken.getAllValidWrappers() if isinstance(w, QSurface)]

@@ -18,6 +18,7 @@ from trainer.palette import part_colour
 from ..jobs import JobContext, JobService
 from ..render import polydata, set_view
 from ..session import user_message
+from ..widgets.plotter_view import close_interactor
 from ..widgets.shell import ShellWindow
 from trainer.fitting.arms import ARMS, arm_options
 from .panes import PaneResult, check_pane_count, pane_metrics
@@ -222,7 +223,7 @@ class CompareWindow(ShellWindow):
             return
         if self.plotter is not None:
             self._layout.removeWidget(self.plotter)
-            self.plotter.close()
+            close_interactor(self.plotter)
             self.plotter.deleteLater()
         self.plotter = QtInteractor(self._central, shape=(1, n), auto_update=self.auto_update, multi_samples=0,
                                     border=True, border_color="#9aa4b0")
@@ -266,4 +267,4 @@ class CompareWindow(ShellWindow):
         self.jobs.cancel(owner=self)
         self.jobs.wait(30000)
         if self.plotter is not None:
-            self.plotter.close()
+            close_interactor(self.plotter)

@@ -16,6 +16,7 @@ from trainer.palette import part_colour
 
 from ..render import polydata, set_view
 from ..jobs import JobContext, JobService
+from ..widgets.plotter_view import close_interactor
 from ..widgets.shell import ShellWindow
 from .interpolate import lerp_features, meshes_for
 from .slice import PlaneSlice, slice_meshes, slice_plane
@@ -261,4 +262,4 @@ class ExploreWindow(ShellWindow):
         self.jobs.cancel(owner=self)
         self.jobs.wait(30000)
         self.plotter.clear_plane_widgets()
-        self.plotter.close()
+        close_interactor(self.plotter)

@@ -52,4 +52,19 @@ class PlotterView(QWidget):
     def close_plotter(self) -> None:
         if not self.plotter_closed:
             self.renderer.detach()
-            self.plotter.close()
+            close_interactor(self.plotter)
+
+
+def close_interactor(plotter: QtInteractor) -> None:
+    """Close ``plotter`` and drop its wrappers of the Qt GL context and surface.
+
+    The surface (a QSurface, not a QObject) dies with the widget without Shiboken noticing; a
+    wrapper left behind is handed out again for whatever Qt object next lands at that address (a
+    QMenu came back as a QSurface once and broke the File menu)."""
+    plotter.close()
+    forget = getattr(plotter, "_forget_context", None)     # pyvistaqt >= 0.12
+    if forget is not None:
+        forget()
+    else:
+        plotter._surface = plotter._ctx = None
+

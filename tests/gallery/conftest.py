@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from testkit import write_tiny_checkpoint
+from testkit import no_plotter_outlives_its_test, write_tiny_checkpoint  # noqa: F401 - an autouse fixture
 
 N_SHAPES = 6
 
