@@ -46,6 +46,7 @@ def parse_budget(text: str) -> tuple[float | None, int | None]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from trainer.data.manifest import SPLITS
     p = argparse.ArgumentParser(
         prog="np-viewer",
         description="Browse shapes and the parts a Neural Parts model predicts for them. With no "
@@ -76,6 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gallery", metavar="RxC",
                    help="open a linked gallery of R x C instances of one prepared dataset "
                         "(with --screenshot: write it and exit)")
+    p.add_argument("--split", choices=SPLITS,
+                   help="with --gallery: only this split of the dataset (default: all of it)")
+    p.add_argument("--category", metavar="NAME",
+                   help="with --gallery: only this category of the dataset (default: the one its model knows)")
     p.add_argument("--compare", nargs="+", metavar="PATH",
                    help="CK1 CK2 ... SHAPE: the shape under 2 to 4 checkpoints side by side, cameras linked, "
                         "each with IoU, Chamfer-L1, primitive count and time (with --screenshot: write it and exit)")
@@ -87,7 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if (args.split or args.category) and not args.gallery:
+        parser.error("--split and --category go with --gallery")
     if args.gallery:
         return _run_gallery(args)
     if args.compare:
@@ -112,8 +120,8 @@ def _run_gallery(args: argparse.Namespace) -> int:
               "(np-prepare --out the same folder).", file=sys.stderr)
         return 2
     return cli_gallery(rows, cols, args.checkpoint, args.inputs[0] if args.inputs else None,
-                       screenshot=args.screenshot, size=args.size, config=args.config, device=args.device,
-                       resolution=args.resolution)
+                       screenshot=args.screenshot, size=args.size, split=args.split, config=args.config,
+                       device=args.device, resolution=args.resolution, category=args.category)
 
 
 def _resolve_inputs(args: argparse.Namespace) -> tuple[list[str], str | None, list[str]]:

@@ -107,6 +107,7 @@ def _screenshot(rows, cols, checkpoint, dataset, out: Path, size, split, config,
     def make() -> GalleryWindow:
         window = GalleryWindow(rows, cols, resolution=resolution, synchronous=True, show_dialogs=False)
         window.error.connect(lambda title, msg: errors.append(f"{title}: {msg}"))
+        window.consistency_progress.connect(ProgressPrinter("part consistency"))
         window.resize(*(size or DEFAULT_SIZE))
         return window
 
@@ -126,6 +127,21 @@ def _screenshot(rows, cols, checkpoint, dataset, out: Path, size, split, config,
             window.model.set_highlight(0)
 
     return run_window(out, make, load, grab)
+
+
+class ProgressPrinter:
+    """Prints ``np-viewer: WHAT: MESSAGE`` on stderr at each further tenth of the work done, so a
+    long wait (part consistency over hundreds of shapes) does not look like a hang."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self._tenths = -1
+
+    def __call__(self, message: str, fraction: float) -> None:
+        tenths = int(fraction * 10) if fraction >= 0 else self._tenths + 1
+        if tenths > self._tenths:
+            self._tenths = tenths
+            print(f"np-viewer: {self.what}: {message}", file=sys.stderr, flush=True)
 
 
 def grab(window, view_only: bool = False) -> np.ndarray:  # noqa: ANN001 - a GalleryWindow

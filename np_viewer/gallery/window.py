@@ -40,6 +40,7 @@ class GalleryWindow(ShellWindow):
     error = Signal(str, str)
     page_ready = Signal()
     consistency_ready = Signal()
+    consistency_progress = Signal(str, float)    # (message, fraction done) while it is computed
 
     def __init__(self, rows: int = 4, cols: int = 4, predictor: Predictor | None = None,
                  dataset: str | Path | None = None, split: str | None = None, resolution: int = 3,
@@ -336,6 +337,7 @@ class GalleryWindow(ShellWindow):
         def progress(message: str, fraction: float | None = None) -> None:
             if generation == self._consistency_generation:
                 self.consistency_panel.set_busy(f"Computing part consistency on split '{split}': {message}…")
+                self.consistency_progress.emit(message, -1.0 if fraction is None else float(fraction))
 
         def done(report: ConsistencyReport) -> None:
             if generation == self._consistency_generation:

@@ -57,3 +57,40 @@ def test_gallery_given_several_datasets_refuses_and_names_them(tiny_checkpoint, 
     err = capsys.readouterr().err
     assert rc == 2 and not out.exists()
     assert "one prepared dataset" in err and str(other) in err and err.count("\n") == 1
+
+
+def test_gallery_split_and_category_flags_choose_the_shapes_and_progress_is_printed(
+        tiny_checkpoint, tiny_dataset, tmp_path, capsys):
+    """--split / --category narrow the gallery and its part consistency (the tiny dataset: 6
+    humanoids, h00 and h03 in train, and 2 'toy' chairs in test); the wait for part consistency
+    prints its progress on stderr, ending at every shape counted."""
+    from np_viewer.app import main
+    base = ["--gallery", "2x2", str(tiny_dataset), "--checkpoint", str(tiny_checkpoint), "--size", "500x400"]
+    cases = [([], "8 of 8 shapes"), (["--split", "train"], "2 of 2 shapes"),
+             (["--split", "test", "--category", "toy"], "2 of 2 shapes")]
+    for i, (flags, last) in enumerate(cases):
+        out = tmp_path / f"g{i}.png"
+        rc = main([*base, *flags, "--screenshot", str(out)])
+        err = capsys.readouterr().err
+        assert rc == 0 and out.exists(), err
+        lines = [ln for ln in err.splitlines() if ln.startswith("np-viewer: part consistency:")]
+        assert lines and lines[-1].endswith(last), err
+        assert len(lines) <= 11
+
+
+def test_split_without_gallery_is_refused(tiny_dataset, capsys):
+    import pytest
+    from np_viewer.app import main
+    with pytest.raises(SystemExit) as exit_:
+        main([str(tiny_dataset), "--split", "train"])
+    assert exit_.value.code == 2 and "--gallery" in capsys.readouterr().err
+
+
+def test_gallery_of_an_empty_split_says_so_and_writes_nothing(tiny_checkpoint, tiny_dataset, tmp_path, capsys):
+    from np_viewer.app import main
+    out = tmp_path / "g.png"
+    rc = main(["--gallery", "2x2", str(tiny_dataset), "--checkpoint", str(tiny_checkpoint), "--split", "val",
+               "--screenshot", str(out)])
+    err = capsys.readouterr().err
+    assert rc != 0 and not out.exists()
+    assert "no shapes in split 'val' (this dataset has: test, train)" in err, err

@@ -86,6 +86,9 @@ def _list_prepared(path: Path, split: str | None) -> list[ShapeRef] | None:
         return None
     refs = [ShapeRef(str(path / e.dir), e.name, e.category) for e in entries
             if split is None or e.split == split]
+    if entries and not refs:
+        have = ", ".join(sorted({e.split for e in entries}))
+        raise ShapeLoadError(f"{path}: no shapes in split '{split}' (this dataset has: {have}).")
     return refs or None
 
 
