@@ -34,8 +34,12 @@ def cli_gallery(rows: int, cols: int, checkpoint: str | Path | None, dataset: st
     if checkpoint:
         checkpoint = Path(checkpoint)
     else:
+        from trainer.inference import ShapeLoadError
         try:
             choice, category = bundled_choice(dataset, split, category)
+        except ShapeLoadError as exc:   # the shapes themselves: an empty split, no shapes found
+            print(f"np-viewer: error: {str(exc).splitlines()[0]}", file=sys.stderr)
+            return 2
         except Exception as exc:  # noqa: BLE001 - no bundled models, unreadable shapes: one line
             reason = str(exc).splitlines()[0] if str(exc) else repr(exc)
             print(f"np-viewer: error: no checkpoint given and no bundled model could be chosen: {reason}",

@@ -94,3 +94,12 @@ def test_gallery_of_an_empty_split_says_so_and_writes_nothing(tiny_checkpoint, t
     err = capsys.readouterr().err
     assert rc != 0 and not out.exists()
     assert "no shapes in split 'val' (this dataset has: test, train)" in err, err
+
+
+def test_gallery_of_an_empty_split_without_a_checkpoint_blames_the_split(tiny_dataset, tmp_path, capsys):
+    from np_viewer.app import main
+    out = tmp_path / "g.png"
+    assert main(["--gallery", "2x2", str(tiny_dataset), "--split", "val", "--screenshot", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("np-viewer: error: ") and "no shapes in split 'val'" in err and "bundled" not in err, err
+    assert err.count("\n") == 1 and not out.exists()
