@@ -62,9 +62,4 @@ def close_interactor(plotter: QtInteractor) -> None:
     wrapper left behind is handed out again for whatever Qt object next lands at that address (a
     QMenu came back as a QSurface once and broke the File menu)."""
     plotter.close()
-    forget = getattr(plotter, "_forget_context", None)     # pyvistaqt >= 0.12
-    if forget is not None:
-        forget()
-    else:
-        plotter._surface = plotter._ctx = None
-
+    plotter._forget_context()      # pyvistaqt's own reset of _ctx, _surface and its fallback context
