@@ -64,14 +64,15 @@ def _per_shape(report: dict, key: str) -> dict[str, float]:
 
 
 def rows(reports: list[dict]) -> list[str]:
-    head = "| model | M | " + " | ".join(m[1] for m in METRICS) + " | part purity ↑ | train time |"
-    out = [head, "|" + "---|" * (len(METRICS) + 4)]
+    head = "| model | M | " + " | ".join(m[1] for m in METRICS) + " | part purity ↑ | connectedness ↑ | train time |"
+    out = [head, "|" + "---|" * (len(METRICS) + 5)]
     for rep in reports:
         name, m, minutes = _model(rep)
         cells = [f"{rep[k]:.{d}f} ± {rep['std'][k]:.{d}f}" for k, _, d, _ in METRICS]
         purity = "" if rep.get("part_purity") is None else f"{rep['part_purity']:.3f}"
+        connected = "" if rep.get("part_connectedness") is None else f"{rep['part_connectedness']:.3f}"  # np-eval >= Dec 2026
         t = "" if minutes is None else f"{minutes:.0f} min"
-        out.append(f"| {name} | {m} | " + " | ".join(cells) + f" | {purity} | {t} |")
+        out.append(f"| {name} | {m} | " + " | ".join(cells) + f" | {purity} | {connected} | {t} |")
     return out
 
 

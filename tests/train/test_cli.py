@@ -49,15 +49,18 @@ def test_np_train_then_np_eval(tmp_path, humanoids, capsys):
                     "--mesh-resolution", "2", "--no-progress"])
     assert rc == 0
     res = json.loads(out.read_text())
-    for key in ("iou", "chamfer_l1", "fscore", "normal_consistency", "part_purity"):
+    for key in ("iou", "chamfer_l1", "fscore", "normal_consistency", "part_purity", "part_connectedness"):
         assert isinstance(res[key], float), key
+    connected = [r["part_connectedness"] for r in res["per_shape"]]
+    assert all(0 < c <= 1 for c in connected)
+    assert res["part_connectedness"] == pytest.approx(sum(connected) / len(connected))
     assert 0 <= res["iou"] <= 1 and res["chamfer_l1"] > 0 and 0 < res["part_purity"] <= 1
     assert len(res["per_shape"]) == 3 and len(res["per_primitive"]) == 3
     assert res["per_primitive"][0]["part_name"] in res["part_names"] + [None]
     trained = checkpoint.read(ck)   # the report outlives the checkpoint: it keeps how the model was trained
     assert res["training"]["step"] == 3 and res["training"]["seconds"] == pytest.approx(trained["seconds"])
     table = capsys.readouterr().out
-    assert "Chamfer-L1" in table and "Part purity" in table
+    assert "Chamfer-L1" in table and "Part purity" in table and "Connectedness" in table
 
 
 def test_cli_errors_are_one_clear_line(tmp_path, humanoids, capsys):

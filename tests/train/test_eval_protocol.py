@@ -4,6 +4,7 @@ import pytest
 import torch
 import trimesh
 
+from trainer.metrics import part_connectedness
 from trainer.evaluate.protocol import EvalSettings, owners, score_shape, union_surface_samples
 
 
@@ -44,6 +45,7 @@ def test_primitive_fitted_to_a_sphere_scores_perfectly():
     assert s.chamfer_l1 < 0.0055
     assert s.fscore > 0.85 and s.normal_consistency > 0.99
     assert s.union_surface_fraction == 1.0
+    assert s.part_connectedness == 1.0
 
 
 def test_wrong_sphere_scores_as_computed_by_hand():
@@ -57,9 +59,12 @@ def test_wrong_sphere_scores_as_computed_by_hand():
 
 def test_union_surface_drops_points_inside_other_primitives():
     model = Spheres([[-0.1, 0, 0], [0.1, 0, 0]], [0.2, 0.2])
-    pts, nrm, frac = union_surface_samples(model, torch.zeros(1, 2, 2), EvalSettings(n_points=3000))
-    assert len(pts) == 3000 and nrm.shape == (3000, 3)
+    pts, nrm, prim, frac = union_surface_samples(model, torch.zeros(1, 2, 2), EvalSettings(n_points=3000))
+    assert len(pts) == 3000 and nrm.shape == (3000, 3) and prim.shape == (3000,)
     d = np.linalg.norm(pts[:, None] - model.c.numpy()[None], axis=-1)
+    assert np.abs(d[np.arange(3000), prim] - 0.2).max() < 1e-2   # each point on the sphere it is labelled with
+    assert set(np.unique(prim)) == {0, 1} and ((pts[:, 0] < 0) == (prim == 0)).all()
+    assert part_connectedness(pts, prim) == 1.0                     # each sphere shows as one piece
     assert (d.min(1) > 0.2 - 1e-2).all()  # on a sphere (up to facets)
     assert (d.max(1) >= 0.2).all()        # and outside the other one
     # the cap of each sphere inside the other is 1/4 of its area (h = r - d/2 = 0.1)

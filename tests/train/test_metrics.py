@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from trainer.metrics import PartConsistency, chamfer_l1, compare_point_clouds, fscore, iou
+from trainer.metrics import PartConsistency, chamfer_l1, compare_point_clouds, fscore, iou, part_connectedness
 
 
 def _sphere(n, seed, radius=1.0):
@@ -67,3 +67,33 @@ def test_part_purity_by_hand():
     assert rows[1] == {"primitive": 1, "part": 1, "points": 4, "purity": 0.75}
     assert math.isnan(rows[2]["purity"])
     assert math.isnan(PartConsistency(2).purity())
+
+
+def test_connectedness_of_one_region_per_primitive_is_one():
+    p = _sphere(4000, 1)
+    assert part_connectedness(p, np.zeros(len(p), int)) == 1.0
+    halves = (p[:, 2] > 0).astype(int)          # two primitives, a hemisphere each
+    assert part_connectedness(p, halves) == 1.0
+
+
+def test_connectedness_counts_the_points_outside_each_largest_region():
+    p = _sphere(4000, 2)
+    polar = np.abs(p[:, 2]) > 0.5                # both polar caps to primitive 1, the band to 0
+    owner = polar.astype(int)
+    north = int((p[:, 2] > 0.5).sum())
+    south = int((p[:, 2] < -0.5).sum())
+    expected = (len(p) - min(north, south)) / len(p)
+    assert part_connectedness(p, owner) == pytest.approx(expected)
+
+
+def test_connectedness_of_scattered_patches_is_low():
+    p = _sphere(6000, 3)
+    cell = np.argmin(((p[:, None] - _sphere(32, 4)[None]) ** 2).sum(-1), 1)   # 32 Voronoi patches
+    assert part_connectedness(p, cell) > 0.99          # a primitive per patch: one region each
+    assert part_connectedness(p, cell % 8) < 0.75      # 8 primitives, 4 scattered patches each (0.68)
+
+
+def test_connectedness_rejects_mismatched_input_and_is_nan_without_points():
+    with pytest.raises(ValueError):
+        part_connectedness(np.zeros((3, 3)), np.zeros(2, int))
+    assert math.isnan(part_connectedness(np.zeros((0, 3)), np.zeros(0, int)))

@@ -17,6 +17,11 @@ All quantities are in the prepared data's normalised frame (the shape fits the
   the meshes discretise), at the prepared *uniform* volume samples, against their
   ground-truth occupancy.
 - Part ownership: the owner of a ground-truth surface point is argmin_m phi_m there.
+- Part connectedness: on the union-surface samples above, each labelled by the primitive
+  whose mesh it came from (what the viewer shows of each part), the fraction that lies in
+  its primitive's largest connected region (``trainer.metrics.part_connectedness``): 1.0
+  when every primitive shows as one piece, lower when two primitives' surfaces interleave
+  in patches.
 """
 from __future__ import annotations
 
@@ -26,7 +31,7 @@ import numpy as np
 import torch
 import trimesh
 
-from ..metrics import compare_point_clouds, iou
+from ..metrics import compare_point_clouds, iou, part_connectedness
 
 
 @dataclass
@@ -49,19 +54,20 @@ class ShapeScores:
     precision: float
     recall: float
     union_surface_fraction: float  # fraction of primitive-surface samples on the union
+    part_connectedness: float      # union-surface samples in their primitive's largest region
 
 
 def union_surface_samples(model, F: torch.Tensor, settings: EvalSettings
-                          ) -> tuple[np.ndarray, np.ndarray, float]:
-    """(points (n,3), normals (n,3), kept fraction) on the union of one shape's
-    primitive meshes; F is (1, M, 2f)."""
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """(points (n,3), normals (n,3), primitive index (n,), kept fraction) on the union of
+    one shape's primitive meshes; F is (1, M, 2f)."""
     rng = np.random.default_rng(settings.seed)
     meshes = [trimesh.Trimesh(v, f, process=False) for v, f in model.primitive_meshes(F, settings.mesh_resolution)[0]]
     areas = np.array([m.area for m in meshes], dtype=np.float64)
     if not np.isfinite(areas).all() or areas.sum() <= 0:
         raise ValueError("the predicted primitives have no surface area")
     probs = areas / areas.sum()
-    kept_p, kept_n, tried, kept = [], [], 0, 0
+    kept_p, kept_n, kept_m, tried, kept = [], [], [], 0, 0
     batch = max(settings.n_points, 1000)
     for _ in range(50):  # a union always has some boundary; this bound only guards against NaNs
         counts = rng.multinomial(batch, probs)
@@ -77,20 +83,21 @@ def union_surface_samples(model, F: torch.Tensor, settings: EvalSettings
             outside = (others >= 0).all(-1).cpu().numpy()
             kept_p.append(np.asarray(pts)[outside])
             kept_n.append(np.asarray(mesh.face_normals)[face][outside])
+            kept_m.append(np.full(int(outside.sum()), m, np.int64))
             tried += int(c)
             kept += int(outside.sum())
         if kept >= settings.n_points:
             break
     if kept == 0:
         raise ValueError("no primitive surface sample lies on the union's surface")
-    P, N = np.concatenate(kept_p), np.concatenate(kept_n)
+    P, N, owner = np.concatenate(kept_p), np.concatenate(kept_n), np.concatenate(kept_m)
     pick = rng.choice(len(P), size=min(settings.n_points, len(P)), replace=False)
-    return P[pick], N[pick], kept / max(tried, 1)
+    return P[pick], N[pick], owner[pick], kept / max(tried, 1)
 
 
 def score_shape(model, F: torch.Tensor, gt_surface: np.ndarray, gt_normals: np.ndarray | None,
                 volume_points: np.ndarray, occupancy: np.ndarray, settings: EvalSettings) -> ShapeScores:
-    pts, nrm, frac = union_surface_samples(model, F, settings)
+    pts, nrm, owner, frac = union_surface_samples(model, F, settings)
     extent = float((gt_surface.max(0) - gt_surface.min(0)).max())
     pc = compare_point_clouds(pts, gt_surface, settings.fscore_fraction * extent, nrm, gt_normals)
     x = torch.as_tensor(volume_points, dtype=F.dtype, device=F.device)[None]
@@ -100,6 +107,7 @@ def score_shape(model, F: torch.Tensor, gt_surface: np.ndarray, gt_normals: np.n
         iou=iou(inside, occupancy), chamfer_l1=pc.chamfer_l1, fscore=pc.fscore,
         normal_consistency=pc.normal_consistency, accuracy=pc.accuracy, completeness=pc.completeness,
         precision=pc.precision, recall=pc.recall, union_surface_fraction=frac,
+        part_connectedness=part_connectedness(pts, owner),
     )
 
 

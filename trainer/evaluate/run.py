@@ -12,7 +12,7 @@ from ..metrics import PartConsistency
 from .protocol import EvalSettings
 from .shapes import ShapeEvaluations
 
-METRICS = ("iou", "chamfer_l1", "fscore", "normal_consistency")
+METRICS = ("iou", "chamfer_l1", "fscore", "normal_consistency", "part_connectedness")
 
 
 @dataclass
@@ -103,7 +103,7 @@ def format_table(report: EvalReport) -> str:
     lines = [f"{report.n_shapes} shapes, split '{report.split}' of {report.dataset}",
              f"{'metric':<20}{'mean':>10}{'std':>10}"]
     names = {"iou": "IoU", "chamfer_l1": "Chamfer-L1", "fscore": "F-score@1%",
-             "normal_consistency": "Normal consistency"}
+             "normal_consistency": "Normal consistency", "part_connectedness": "Connectedness"}
     for k in METRICS:
         lines.append(f"{names[k]:<20}{report.means[k]:>10.4f}{report.stds[k]:>10.4f}")
     if report.part_purity is not None:

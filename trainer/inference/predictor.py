@@ -205,7 +205,7 @@ class Predictor:
         if len(pts) > n_points:
             pts = pts[np.random.default_rng(seed).choice(len(pts), n_points, replace=False)]
         with torch.no_grad():
-            surface, _, _ = union_surface_samples(self.model, prediction.features.to(self.device), settings)
+            surface, _, _, _ = union_surface_samples(self.model, prediction.features.to(self.device), settings)
         return float(chamfer_l1(surface, pts))
 
     def fit(self, shape: ShapeInput, options: Any, on_progress: Any = None, should_stop: Any = None) -> Any:
@@ -238,7 +238,7 @@ class Predictor:
         settings = EvalSettings()
         s = score_prepared(self.model, prediction.features.to(self.device), gt, settings, settings.seed)
         return {"IoU": s.iou, "Chamfer-L1": s.chamfer_l1, "F-score": s.fscore,
-                "Normal consistency": s.normal_consistency}
+                "Normal consistency": s.normal_consistency, "Connectedness": s.part_connectedness}
 
     def owners(self, prediction_or_features: Prediction | torch.Tensor, points: np.ndarray,
                chunk: int = 20000) -> np.ndarray:
