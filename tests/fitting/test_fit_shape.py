@@ -102,13 +102,10 @@ def test_refine_keeps_each_primitive_role(humanoid_dir):
     d2 = pc2.counts / np.maximum(pc2.counts.sum(1, keepdims=True), 1)
     assert (pc0.mapping() == pc2.mapping())[owns].all()
     assert (0.5 * np.abs(d0 - d2).sum(1))[owns].max() < 0.3
-    # no IoU claim for the features-only fit: from the 38,000-step humanoid.pt its per-step objective
-    # (fresh samples each step) never beats a lucky early draw within 40 steps on this shape, so the
-    # best state is the start (measured 2026-12-03; the 18,000-step file rose 0.47 -> 0.57)
+    # no IoU rise asked of the features-only fit: from the 38,000-step humanoid.pt its per-step objective
+    # (fresh samples each step) never beats an early draw within 40 steps on this shape, so the best
+    # state is the start (measured 2026-12-03: IoU 0.707 before and after; the default fit 0.707 -> 0.738)
     assert r2.iou_after >= r2.iou_before and pc2.purity() >= pc0.purity() - 0.02
-    # 40 steps barely move the IoU of the 22k-step model (measured 0.786 -> 0.780: the fit keeps the best
-    # objective, not the best IoU); this test is about roles, so it only asks that IoU is not lost
-    assert r.iou_after > r.iou_before - 0.02
 
 
 def test_a_step_with_nonfinite_gradients_is_skipped(capsule_obj, tiny_ckpt, monkeypatch):

@@ -4,8 +4,8 @@ import pytest
 import torch
 import trimesh
 
-from trainer.metrics import part_connectedness
 from trainer.evaluate.protocol import EvalSettings, owners, score_shape, union_surface_samples
+from trainer.metrics import part_connectedness
 
 
 class Spheres:
