@@ -41,18 +41,34 @@ def test_scratch_builds_m_primitives(capsule_obj, tiny_ckpt):
     assert r.iou_before is None and 0.0 <= r.iou_after <= 1.0
 
 
+def _assert_best_of_ranking(r) -> None:
+    """The result is the best-scored state on the fixed ranking draw, not the last one."""
+    assert r.best_objective == min(value for _, value in r.ranking)
+    assert (r.best_step, r.best_objective) in r.ranking and r.best_step <= r.steps
+
+
+def test_ranking_draw_is_fixed_so_a_state_scores_the_same_twice(capsule_obj, tiny_ckpt):
+    """With no update between two scorings (lr 0) every state scores alike: the ranking compares
+    states, not sample draws, so the start state is returned (best_step 0)."""
+    r = fit_shape(capsule_obj, _small(steps=25, lr=0.0, rank_every=5), model=tiny_ckpt)
+    values = [value for _, value in r.ranking]
+    assert [at for at, _ in r.ranking] == [0, 5, 10, 15, 20, 25]
+    assert max(values) - min(values) < 1e-6 * abs(values[0]) and r.best_step == 0
+    per_step = [h["objective"] for h in r.history]        # fresh samples each step: these differ
+    assert max(per_step) - min(per_step) > 1e-4 * abs(per_step[0])
+
+
 def test_cancel_returns_best_state(capsule_obj, tiny_ckpt):
     seen = []
     polls = iter(range(1000))
-    r = fit_shape(capsule_obj, _small(steps=500, lr=1e-2, snapshot_every=0.0), model=tiny_ckpt,
+    r = fit_shape(capsule_obj, _small(steps=500, lr=1e-2, snapshot_every=0.0, rank_every=4), model=tiny_ckpt,
                   on_progress=seen.append, should_stop=lambda: next(polls) >= 12)
     assert r.stopped == "cancelled" and r.steps == 12
-    assert r.best_objective == min(h["objective"] for h in r.history)
+    _assert_best_of_ranking(r)
+    assert [at for at, _ in r.ranking] == [0, 4, 8, 12]   # the start, then every rank_every steps
     last = seen[-1].model   # every snapshot is the best state so far
     for (k, a), b in zip(r.model.state_dict().items(), last.state_dict().values()):
         assert torch.equal(a, b), k
-    # the result is the best state, not the last one: its objective is the minimum seen
-    assert r.best_step <= r.steps
 
 
 def test_ctrl_c_returns_best_state(capsule_obj, tiny_ckpt):
@@ -68,7 +84,8 @@ def test_ctrl_c_returns_best_state(capsule_obj, tiny_ckpt):
     r = fit_shape(capsule_obj, _small(steps=500, lr=1e-2), model=tiny_ckpt, on_progress=interrupt,
                   handle_signals=True)
     assert r.stopped == "interrupted" and 6 <= r.steps <= 8
-    assert r.best_objective == min(h["objective"] for h in r.history)
+    _assert_best_of_ranking(r)
+    assert [at for at, _ in r.ranking] == [0, r.steps]     # the last state is scored when the fit ends
     assert signal.getsignal(signal.SIGINT) is before
 
 
@@ -79,11 +96,16 @@ def _ownership(predictor: Predictor, shape, prediction) -> PartConsistency:
     return pc
 
 
+@pytest.mark.timeout(400, method="thread")
 def test_refine_keeps_each_primitive_role(humanoid_dir):
+    """100 steps (the default recipe, then features only) from humanoid.pt: IoU rises and each
+    primitive keeps its part. Measured 2026-12-03 with the fixed ranking draw: IoU 0.707 -> 0.821
+    (default) and 0.707 -> 0.800 (features); after 40 steps both were still at 0.69-0.70, with the
+    objective down by 6% and 2%, so a shorter fit would not test the rise."""
     shape = load_shape(humanoid_dir)
     before = Predictor(DEFAULT_MODEL, device="cpu")
     pc0 = _ownership(before, shape, before.predict(shape, 1))
-    r = fit_shape(shape, FitOptions(steps=40, seconds=None, threads=1), model=DEFAULT_MODEL)
+    r = fit_shape(shape, FitOptions(steps=100, seconds=None, threads=1), model=DEFAULT_MODEL)
     after = Predictor(r.model, device="cpu")
     pc1 = _ownership(after, shape, after.predict(shape, 1))
     d0 = pc0.counts / np.maximum(pc0.counts.sum(1, keepdims=True), 1)
@@ -95,17 +117,14 @@ def test_refine_keeps_each_primitive_role(humanoid_dir):
     # the features optimised every primitive keeps the part it owns most
     tv = 0.5 * np.abs(d0 - d1).sum(1)
     assert tv[owns].mean() < 0.35 and (pc0.mapping() == pc1.mapping())[owns].mean() >= 0.5
-    assert pc1.purity() >= pc0.purity() - 0.05 and r.iou_after > r.iou_before
-    r2 = fit_shape(shape, FitOptions(steps=40, seconds=None, threads=1, trainable="features"), model=DEFAULT_MODEL)
+    assert pc1.purity() >= pc0.purity() - 0.05 and r.iou_after > r.iou_before + 0.05
+    r2 = fit_shape(shape, FitOptions(steps=100, seconds=None, threads=1, trainable="features"), model=DEFAULT_MODEL)
     after2 = Predictor(r2.model, device="cpu")
     pc2 = _ownership(after2, shape, after2.predict(shape, 1))
     d2 = pc2.counts / np.maximum(pc2.counts.sum(1, keepdims=True), 1)
     assert (pc0.mapping() == pc2.mapping())[owns].all()
     assert (0.5 * np.abs(d0 - d2).sum(1))[owns].max() < 0.3
-    # no IoU rise asked of the features-only fit: from the 38,000-step humanoid.pt its per-step objective
-    # (fresh samples each step) never beats an early draw within 40 steps on this shape, so the best
-    # state is the start (measured 2026-12-03: IoU 0.707 before and after; the default fit 0.707 -> 0.738)
-    assert r2.iou_after >= r2.iou_before and pc2.purity() >= pc0.purity() - 0.02
+    assert r2.iou_after > r2.iou_before + 0.03 and pc2.purity() >= pc0.purity() - 0.02
 
 
 def test_a_step_with_nonfinite_gradients_is_skipped(capsule_obj, tiny_ckpt, monkeypatch):

@@ -30,7 +30,9 @@ def test_np_fit_writes_a_model_that_reproduces_the_parts(tmp_path, humanoid_data
     assert np_fit([str(humanoid_dir), "--out", str(out), "--steps", "15", *FAST]) == 0
     folder = out / "human3"
     fit = json.loads((folder / "fit.json").read_text())
-    assert fit["steps"] == 15 and fit["stopped"] == "steps" and fit["iou_after"] > fit["iou_before"]
+    assert fit["steps"] == 15 and fit["stopped"] == "steps" and 0.0 <= fit["iou_after"] <= 1.0
+    # the objective on the fixed ranking draw fell (the IoU rise needs more steps: test_fit_shape.py)
+    assert fit["objective"] < fit["ranking"][0]["objective"] and fit["ranking"][0]["step"] == 0
     n_parts = checkpoint.read(folder / "model.pt")["config"]["network"]["n_primitives"]   # the bundled model's M
     assert sorted(p.name for p in folder.glob("*.obj")) == [f"part_{k}.obj" for k in range(n_parts)] + ["union.obj"]
 
@@ -111,7 +113,9 @@ def test_sigterm_keeps_the_best_state(tmp_path, capsule_obj, tiny_ckpt):
     assert code == 130, "".join(lines)[-2000:]
     fit = json.loads((out / "capsule" / "fit.json").read_text())
     assert fit["stopped"] == "interrupted" and fit["steps"] >= 2
-    assert fit["objective"] <= min(h["objective"] for h in fit["history"])
+    scores = {r["step"]: r["objective"] for r in fit["ranking"]}     # the kept state is the best-scored one
+    assert fit["objective"] == min(scores.values()) == scores[fit["best_step"]]
+    assert fit["steps"] in scores                                    # the state at the stop was scored too
     assert (out / "capsule" / "model.pt").is_file() and (out / "capsule" / "part_0.obj").is_file()
 
 

@@ -145,8 +145,9 @@ def fit_one(ref, folder: Path, model, options, args: argparse.Namespace,
         "stopped": result.stopped, "network_type": result.config["network"]["type"],
         "coupling_layers": (result.config.get("invertible_network") or {}).get("n_blocks"),
         "n_primitives": result.config["network"]["n_primitives"],
-        "objective": result.best_objective, "iou_before": result.iou_before,
+        "objective": result.best_objective, "best_step": result.best_step, "iou_before": result.iou_before,
         "iou_after": result.iou_after, "history": result.history,
+        "ranking": [{"step": at, "objective": value} for at, value in result.ranking],
         **({"model_choice": choice.to_json()} if choice is not None else {})})
     export_args = infer_args(
         [str(target), str(ref.path), "--out", str(folder.parent), "--format", args.format,

@@ -56,6 +56,7 @@ class FitOptions:
     volume_points: int | None = None   # per step (None: data.n_points_in_mesh)
     surface_points: int | None = None  # per step (None: data.n_points_on_mesh)
     log_every: int = 10             # steps between history rows (and progress callbacks)
+    rank_every: int = 10            # steps between scorings of the state on the fixed ranking draw
     iou_every: float = 2.0          # seconds between running IoU estimates (each costs about one step)
     config: dict | None = None      # scratch only: the config of the model to fit (any network.type, built by
                                     # trainer.model.registry.build_model); None: the start model's architecture
@@ -83,12 +84,35 @@ class FitResult:
     config: dict
     steps: int
     elapsed: float
-    best_objective: float
+    best_objective: float           # on the fixed ranking draw (see _FixedDraw)
     iou_before: float | None
     iou_after: float | None
     stopped: str                    # "steps" | "seconds" | "cancelled" | "interrupted"
     history: list[dict] = field(default_factory=list)
-    best_step: int = 0
+    best_step: int = 0              # the returned state is the one after this many updates
+    ranking: list[tuple[int, float]] = field(default_factory=list)   # (step, objective on the fixed draw)
+
+
+class _FixedDraw:
+    """The objective on one fixed draw of targets and sphere samples. Each step's objective is
+    measured on fresh samples, so the lowest of them is mostly the luckiest draw; states scored
+    on the same draw compare on equal terms, and the best of those is the one a fit returns."""
+
+    def __init__(self, batch: dict, objective, seed: int):
+        self.batch, self.objective, self.seed = batch, objective, seed
+
+    def __call__(self, net: torch.nn.Module) -> float:
+        from ..training.objective import batch_loss
+        was_training = net.training
+        device = next(net.parameters()).device
+        net.eval()
+        try:
+            with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+                torch.manual_seed(self.seed)
+                loss, _ = batch_loss(net, self.batch, self.objective)   # no backward: the weights' grads stay
+            return float(loss.detach())
+        finally:
+            net.train(was_training)
 
 
 class _Signals:
@@ -248,6 +272,8 @@ def fit_shape(shape, options: FitOptions, model: torch.nn.Module | str | os.Path
     from ..training.objective import Objective, batch_loss
 
     budget = _Budget(options)         # checks the stopping rule before any work
+    if options.rank_every < 1:
+        raise ValueError(f"rank_every must be at least 1, got {options.rank_every}")
     fit = prepare_shape(shape)
     net = _initial_model(options, model)
     cfg = copy.deepcopy(net.config)
@@ -262,12 +288,20 @@ def fit_shape(shape, options: FitOptions, model: torch.nn.Module | str | os.Path
         objective = Objective.from_config(cfg)
         data = cfg["data"]
         # the targets come from the dataset exactly as in training; its "input" is replaced by x
-        dataset = InMemoryDataset(
-            [fit.record], n_input_points=1, input_kind=POINTS,
+        sampling = dict(
+            n_input_points=1, input_kind=POINTS,
             n_surface_samples=int(options.surface_points or data.get("n_points_on_mesh", 2000)),
             n_volume_samples=int(options.volume_points or data.get("n_points_in_mesh", 2000)),
-            equal=bool(data.get("equal", True)), positive_weight=float(data.get("positive_weight", 0) or 0),
-            seed=options.seed)
+            equal=bool(data.get("equal", True)), positive_weight=float(data.get("positive_weight", 0) or 0))
+        dataset = InMemoryDataset([fit.record], seed=options.seed, **sampling)
+
+        def batch_of(ds) -> dict:
+            batch = {k: (v.to(device) if isinstance(v, torch.Tensor) else v) for k, v in collate([ds[0]]).items()}
+            batch["input"] = x
+            return batch
+        # the ranking draw: another seed than the training draws', so no step trains on it
+        rank = _FixedDraw(batch_of(InMemoryDataset([fit.record], seed=options.seed + 1, **sampling)),
+                          objective, seed=options.seed + 2)
         upts, uocc = fit.uniform
         pick = np.random.default_rng(options.seed).permutation(len(upts))[:IOU_POINTS]
         iou_pts = torch.as_tensor(upts[pick], dtype=torch.float32, device=device)
@@ -280,7 +314,7 @@ def fit_shape(shape, options: FitOptions, model: torch.nn.Module | str | os.Path
 
         features, flow = trainable_parameters(net, options.trainable)
         params = features + flow
-        lr = float(options.lr or RECIPE_LR[options.mode])
+        lr = float(options.lr if options.lr is not None else RECIPE_LR[options.mode])
         flow_scale = float(options.flow_lr_scale if options.flow_lr_scale is not None
                            else RECIPE_FLOW_LR_SCALE[options.mode])
         groups = [{"params": features, "scale": 1.0}] + ([{"params": flow, "scale": flow_scale}] if flow else [])
@@ -290,10 +324,22 @@ def fit_shape(shape, options: FitOptions, model: torch.nn.Module | str | os.Path
 
         net.train()
         budget.start()                    # the budget counts optimisation, not loading or preparing
-        best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+        best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}   # kept if no score is finite
         best, best_step, last_iou = float("inf"), 0, iou_before
+
+        def score_state(at: int) -> float:
+            nonlocal best, best_step, best_state
+            value = rank(net)
+            ranking.append((at, value))
+            if value < best:              # False for NaN
+                best, best_step = value, at
+                best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+            return value
+
         history: list[dict] = []
-        step, stopped, last_snapshot, last_iou_at = 0, None, -float("inf"), 0.0
+        ranking: list[tuple[int, float]] = []
+        step, stopped, last_snapshot, last_iou_at, ranked_at = 0, None, -float("inf"), 0.0, 0
+        score_state(0)
         while True:
             stopped = budget.done(step)
             if stopped is None and should_stop is not None and should_stop():
@@ -305,24 +351,21 @@ def fit_shape(shape, options: FitOptions, model: torch.nn.Module | str | os.Path
             for group in optimizer.param_groups:
                 group["lr"] = group["scale"] * _lr_at(budget.progress(step), options, lr)
             dataset.set_epoch(step)
-            batch = {k: (v.to(device) if isinstance(v, torch.Tensor) else v)
-                     for k, v in collate([dataset[0]]).items()}
-            batch["input"] = x
             try:
-                loss, terms = batch_loss(net, batch, objective)
+                loss, terms = batch_loss(net, batch_of(dataset), objective)
                 value = float(loss.detach())
-                if value < best and math.isfinite(value):   # the state that gave this loss: before the update
-                    best, best_step = value, step
-                    best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 norm = torch.nn.utils.clip_grad_norm_(params, float(clip) if clip not in (None, 0, False) else math.inf)
                 if torch.isfinite(norm):      # as np-train: a NaN step would spoil the weights for the rest
                     optimizer.step()
-            except KeyboardInterrupt:
-                stopped = "interrupted"
+            except KeyboardInterrupt:     # a second Ctrl-C: no more work, not even a last scoring
+                stopped, ranked_at = "interrupted", step
                 break
             step += 1
+            if step % options.rank_every == 0:   # before the snapshot below, which shows the best state
+                score_state(step)
+                ranked_at = step
             now = budget.elapsed()
             snapshot_due = on_progress is not None and now - last_snapshot >= options.snapshot_every
             iou_due = snapshot_due or now - last_iou_at >= options.iou_every
@@ -338,10 +381,12 @@ def fit_shape(shape, options: FitOptions, model: torch.nn.Module | str | os.Path
                 if on_progress is not None:
                     on_progress(FitProgress(step, options.steps, now, budget.eta(step), value, best,
                                             last_iou, snap))
+        if ranked_at != step:         # the last state is a candidate too
+            score_state(step)
         result_model = _snapshot(net, best_state)
         iou_after = _current_iou(result_model, x, iou_pts, iou_occ)
         return FitResult(result_model, cfg, step, budget.elapsed(), best, iou_before, iou_after, stopped,
-                         history, best_step)
+                         history, best_step, ranking)
     finally:
         signals.close()
         torch.set_num_threads(previous_threads)
